@@ -1,0 +1,60 @@
+/*
+ * A small synchronous HTTP client over libcurl, shared by every component
+ * that talks to an outside service (sinks, schema registry, lookups).
+ *
+ * The response body is kept in a buffer with a size cap, so a misbehaving
+ * server cannot make a worker allocate without bound. Retry-After (seconds
+ * or an HTTP date) is parsed into milliseconds for the caller's backoff.
+ *
+ * Thread locality: an rc_http_client_t (one CURL easy handle, reused so
+ * connections are kept alive) is used by one thread at a time.
+ */
+#ifndef RC_HTTP_CLIENT_H
+#define RC_HTTP_CLIENT_H
+
+#include <stddef.h>
+
+typedef struct rc_http_client rc_http_client_t;
+
+typedef struct rc_http_request {
+    const char *method;        /* "GET", "POST", "PUT", ... */
+    const char *url;
+    const char *body;          /* may be NULL */
+    size_t body_len;
+    const char *content_type;  /* e.g. "application/json"; NULL for none */
+    const char *const *headers;/* extra "Name: value" lines, NULL-terminated; may be NULL */
+    const char *user;          /* basic auth, both or neither */
+    const char *password;
+    long timeout_ms;           /* whole request; 0 = 10000 */
+} rc_http_request_t;
+
+typedef struct rc_http_response {
+    long status;           /* HTTP status, 0 when no response (see error) */
+    char *body;            /* NUL-terminated, owned by the response */
+    size_t body_len;
+    long retry_after_ms;   /* from Retry-After, 0 if absent */
+    int truncated;         /* body exceeded the cap and was cut */
+    char error[256];       /* transport error text when status == 0 */
+} rc_http_response_t;
+
+/* "max_body" caps a response body (0 = 4 MiB). Returns NULL on allocation
+ * failure. */
+rc_http_client_t *rc_http_client_new(size_t max_body);
+void rc_http_client_destroy(rc_http_client_t *c); /* safe on NULL */
+
+/* Performs the request. Returns 0 when an HTTP response arrived (any
+ * status), -1 on a transport error (connect, timeout, TLS; resp->error says
+ * which). In both cases "resp" must be released with
+ * rc_http_response_clear(). */
+int rc_http_do(rc_http_client_t *c, const rc_http_request_t *req, rc_http_response_t *resp);
+
+void rc_http_response_clear(rc_http_response_t *resp);
+
+/* Whether a status is worth retrying: 0 (transport), 408, 425, 429, 5xx. */
+int rc_http_status_retriable(long status);
+
+/* Parses a Retry-After value: delta-seconds or an IMF-fixdate. Returns
+ * milliseconds from now (>= 0), or -1 when unparseable. Pure. */
+long rc_http_parse_retry_after(const char *value, long now_epoch_s);
+
+#endif

@@ -1,0 +1,16 @@
+#include <string.h>
+
+#include "sink.h"
+
+/* Every sink type, in the order the docs list them. A new sink is one file
+ * under route/sinks/ and one line here. */
+const rc_sink_ops_t *const rc_sink_registry[] = {
+    NULL,
+};
+
+const rc_sink_ops_t *rc_sink_find(const char *type) {
+    for (size_t i = 0; type && rc_sink_registry[i]; i++)
+        if (!strcmp(rc_sink_registry[i]->type, type))
+            return rc_sink_registry[i];
+    return NULL;
+}
