@@ -14,7 +14,7 @@
  *
  * Decoding uses the writer's schema and resolves it to ricochet's (reader)
  * schema, so records written with an older/newer compatible schema decode.
- * The schemas come from schemas/*.avsc, embedded in the binary at build time.
+ * The schemas come from schemas/<name>.avsc, embedded in the binary at build time.
  *
  * Thread locality: an rc_serde_t is used by one thread at a time.
  */

@@ -1,0 +1,284 @@
+#include "redis.h"
+
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "log.h"
+
+struct rc_redis {
+    redisContext *c;
+    char host[260];
+    int port;
+    char password[256];
+    int db;
+    struct timeval tv;
+};
+
+static int rc_redis_parse_url(rc_redis_t *r, const char *url, char *errstr, size_t errstr_size) {
+    const char *p = url;
+    char hostport[256];
+
+    r->port = 6379;
+    if (!strncmp(p, "redis://", 8))
+        p += 8;
+    else if (strstr(p, "://")) {
+        snprintf(errstr, errstr_size, "redis.url '%s': only redis:// URLs are supported", url);
+        return -1;
+    }
+    const char *at = strrchr(p, '@');
+    if (at) {
+        /* redis://[user]:password@host — the user part is ignored for Redis < 6 auth. */
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        const char *pw = colon ? colon + 1 : p;
+        snprintf(r->password, sizeof(r->password), "%.*s", (int)(at - pw), pw);
+        p = at + 1;
+    }
+    const char *slash = strchr(p, '/');
+    snprintf(hostport, sizeof(hostport), "%.*s", slash ? (int)(slash - p) : (int)strlen(p), p);
+    if (slash && slash[1]) {
+        char *end;
+        r->db = (int)strtol(slash + 1, &end, 10);
+        if (*end || r->db < 0) {
+            snprintf(errstr, errstr_size, "redis.url '%s': database must be a number", url);
+            return -1;
+        }
+    }
+    char *colon = strrchr(hostport, ':');
+    if (colon) {
+        char *end;
+        *colon = '\0';
+        long port = strtol(colon + 1, &end, 10);
+        if (*end || port <= 0 || port > 65535) {
+            snprintf(errstr, errstr_size, "redis.url '%s': bad port", url);
+            return -1;
+        }
+        r->port = (int)port;
+    }
+    snprintf(r->host, sizeof(r->host), "%s", hostport[0] ? hostport : "127.0.0.1");
+    return 0;
+}
+
+static int rc_redis_open(rc_redis_t *r, char *errstr, size_t errstr_size) {
+    redisReply *rep;
+
+    if (r->c)
+        redisFree(r->c);
+    r->c = redisConnectWithTimeout(r->host, r->port, r->tv);
+    if (!r->c || r->c->err) {
+        snprintf(errstr, errstr_size, "redis %s:%d: %s", r->host, r->port, r->c ? r->c->errstr : "out of memory");
+        if (r->c)
+            redisFree(r->c);
+        r->c = NULL;
+        return -1;
+    }
+    redisSetTimeout(r->c, r->tv);
+    if (r->password[0]) {
+        rep = redisCommand(r->c, "AUTH %s", r->password);
+        if (!rep || rep->type == REDIS_REPLY_ERROR) {
+            snprintf(errstr, errstr_size, "redis AUTH: %s", rep ? rep->str : r->c->errstr);
+            freeReplyObject(rep);
+            return -1;
+        }
+        freeReplyObject(rep);
+    }
+    if (r->db) {
+        rep = redisCommand(r->c, "SELECT %d", r->db);
+        if (!rep || rep->type == REDIS_REPLY_ERROR) {
+            snprintf(errstr, errstr_size, "redis SELECT %d: %s", r->db, rep ? rep->str : r->c->errstr);
+            freeReplyObject(rep);
+            return -1;
+        }
+        freeReplyObject(rep);
+    }
+    return 0;
+}
+
+rc_redis_t *rc_redis_connect(const char *url, long timeout_ms, char *errstr, size_t errstr_size) {
+    rc_redis_t *r = calloc(1, sizeof(*r));
+
+    if (!r) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    if (timeout_ms <= 0)
+        timeout_ms = 2000;
+    r->tv.tv_sec = timeout_ms / 1000;
+    r->tv.tv_usec = (timeout_ms % 1000) * 1000;
+    if (rc_redis_parse_url(r, url, errstr, errstr_size) || rc_redis_open(r, errstr, errstr_size)) {
+        rc_redis_destroy(r);
+        return NULL;
+    }
+    return r;
+}
+
+void rc_redis_destroy(rc_redis_t *r) {
+    if (!r)
+        return;
+    if (r->c)
+        redisFree(r->c);
+    free(r);
+}
+
+/* A broken connection (server restarted, idle timeout) gets one reconnect
+ * before the call fails; the caller decides about retrying further. */
+static int rc_redis_ensure(rc_redis_t *r, char *errstr, size_t errstr_size) {
+    if (r->c && !r->c->err)
+        return 0;
+    rc_log_warn("redis connection lost (%s); reconnecting", r->c ? r->c->errstr : "not connected");
+    return rc_redis_open(r, errstr, errstr_size);
+}
+
+redisReply *rc_redis_command(rc_redis_t *r, int argc, const char **argv, char *errstr, size_t errstr_size) {
+    redisReply *rep;
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (rc_redis_ensure(r, errstr, errstr_size))
+            return NULL;
+        rep = redisCommandArgv(r->c, argc, argv, NULL);
+        if (rep)
+            break;
+    }
+    if (!rep) {
+        snprintf(errstr, errstr_size, "redis %s: %s", argv[0], r->c ? r->c->errstr : "not connected");
+        return NULL;
+    }
+    if (rep->type == REDIS_REPLY_ERROR) {
+        snprintf(errstr, errstr_size, "redis %s: %s", argv[0], rep->str);
+        freeReplyObject(rep);
+        return NULL;
+    }
+    return rep;
+}
+
+int rc_redis_ping(rc_redis_t *r) {
+    char err[256];
+    const char *argv[] = {"PING"};
+    redisReply *rep = rc_redis_command(r, 1, argv, err, sizeof(err));
+    int ok = rep && rep->type == REDIS_REPLY_STATUS && !strcmp(rep->str, "PONG");
+    freeReplyObject(rep);
+    return ok ? 0 : -1;
+}
+
+int rc_redis_claim_many(rc_redis_t *r, const char *const *keys, size_t n, long ttl_s, int *first_seen, char *errstr,
+                        size_t errstr_size) {
+    char ttl[32];
+    size_t i;
+
+    snprintf(ttl, sizeof(ttl), "%ld", ttl_s > 0 ? ttl_s : 1);
+    if (rc_redis_ensure(r, errstr, errstr_size))
+        return -1;
+    /* Pipeline: queue every SET, then read every reply. */
+    for (i = 0; i < n; i++) {
+        const char *argv[] = {"SET", keys[i], "1", "NX", "EX", ttl};
+        if (redisAppendCommandArgv(r->c, 6, argv, NULL) != REDIS_OK)
+            goto fail;
+    }
+    for (i = 0; i < n; i++) {
+        redisReply *rep = NULL;
+        if (redisGetReply(r->c, (void **)&rep) != REDIS_OK || !rep)
+            goto fail;
+        if (rep->type == REDIS_REPLY_ERROR) {
+            snprintf(errstr, errstr_size, "redis SET NX: %s", rep->str);
+            freeReplyObject(rep);
+            /* Drain the rest so the connection stays in step. */
+            for (i++; i < n; i++) {
+                if (redisGetReply(r->c, (void **)&rep) != REDIS_OK)
+                    break;
+                freeReplyObject(rep);
+            }
+            return -1;
+        }
+        first_seen[i] = rep->type == REDIS_REPLY_STATUS; /* "OK"; nil when it existed */
+        freeReplyObject(rep);
+    }
+    return 0;
+fail:
+    snprintf(errstr, errstr_size, "redis pipeline: %s", r->c->errstr);
+    /* The connection is out of step now; drop it so the next call reconnects. */
+    redisFree(r->c);
+    r->c = NULL;
+    return -1;
+}
+
+int rc_redis_del(rc_redis_t *r, const char *key) {
+    char err[256];
+    const char *argv[] = {"DEL", key};
+    redisReply *rep = rc_redis_command(r, 2, argv, err, sizeof(err));
+    freeReplyObject(rep);
+    return rep ? 0 : -1;
+}
+
+redisReply *rc_redis_eval(rc_redis_t *r, rc_redis_script_t *s, int nkeys, int argc, const char **argv, char *errstr,
+                          size_t errstr_size) {
+    const char *av[32];
+    char nk[16];
+    redisReply *rep;
+
+    if (argc + 3 > 32) {
+        snprintf(errstr, errstr_size, "redis eval: too many arguments");
+        return NULL;
+    }
+    if (!s->sha[0]) {
+        unsigned char md[SHA_DIGEST_LENGTH];
+        SHA1((const unsigned char *)s->src, strlen(s->src), md);
+        for (int i = 0; i < SHA_DIGEST_LENGTH; i++)
+            sprintf(s->sha + 2 * i, "%02x", md[i]);
+    }
+    snprintf(nk, sizeof(nk), "%d", nkeys);
+    av[0] = "EVALSHA";
+    av[1] = s->sha;
+    av[2] = nk;
+    for (int i = 0; i < argc; i++)
+        av[3 + i] = argv[i];
+    rep = rc_redis_command(r, argc + 3, av, errstr, errstr_size);
+    if (!rep && strstr(errstr, "NOSCRIPT")) {
+        /* First run on this server (or after SCRIPT FLUSH): EVAL loads it. */
+        av[0] = "EVAL";
+        av[1] = s->src;
+        rep = rc_redis_command(r, argc + 3, av, errstr, errstr_size);
+    }
+    return rep;
+}
+
+int rc_redis_pipeline_append(rc_redis_t *r, int argc, const char **argv) {
+    char err[256];
+    if (rc_redis_ensure(r, err, sizeof(err)))
+        return -1;
+    return redisAppendCommandArgv(r->c, argc, argv, NULL) == REDIS_OK ? 0 : -1;
+}
+
+int rc_redis_pipeline_exec(rc_redis_t *r, size_t n, redisReply **replies, char *errstr, size_t errstr_size) {
+    for (size_t i = 0; i < n; i++)
+        replies[i] = NULL;
+    if (!r->c) {
+        snprintf(errstr, errstr_size, "redis: not connected");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (redisGetReply(r->c, (void **)&replies[i]) != REDIS_OK || !replies[i]) {
+            snprintf(errstr, errstr_size, "redis pipeline: %s", r->c->errstr);
+            for (size_t k = 0; k < i; k++) {
+                freeReplyObject(replies[k]);
+                replies[k] = NULL;
+            }
+            redisFree(r->c);
+            r->c = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int rc_redis_script_load(rc_redis_t *r, rc_redis_script_t *s, char *errstr, size_t errstr_size) {
+    const char *argv[] = {"SCRIPT", "LOAD", s->src};
+    redisReply *rep = rc_redis_command(r, 3, argv, errstr, errstr_size);
+    if (!rep)
+        return -1;
+    if (rep->type == REDIS_REPLY_STRING)
+        snprintf(s->sha, sizeof(s->sha), "%s", rep->str);
+    freeReplyObject(rep);
+    return 0;
+}

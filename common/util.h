@@ -1,0 +1,21 @@
+/* Small helpers shared by every module: time, encodings, signatures. */
+#ifndef RC_UTIL_H
+#define RC_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Current UTC time as "2026-11-22T06:38:31.123Z" into buf (>= 32 bytes). */
+void rc_now_rfc3339(char *buf, size_t buf_size);
+/* Monotonic milliseconds, for latencies and deadlines. */
+int64_t rc_mono_ms(void);
+/* Non-zero when buf[0..len) is valid UTF-8 without NUL bytes. */
+int rc_utf8_valid(const char *buf, size_t len);
+/* Base64 of buf, malloc'd, NUL-terminated; caller frees. */
+char *rc_base64(const void *buf, size_t len);
+/* Lower-case hex HMAC-SHA256 of msg with key into out (>= 65 bytes). */
+void rc_hmac_sha256_hex(const char *key, size_t key_len, const void *msg, size_t msg_len, char *out);
+/* Constant-time comparison of two NUL-terminated strings. */
+int rc_consttime_streq(const char *a, const char *b);
+
+#endif

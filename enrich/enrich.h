@@ -1,0 +1,13 @@
+/* ricochet-enrich's stage table and configuration. */
+#ifndef RC_ENRICH_H
+#define RC_ENRICH_H
+
+#include "worker.h"
+
+typedef struct rc_enrich_conf {
+    rc_stage_conf_t base; /* must be first */
+} rc_enrich_conf_t;
+
+extern const rc_stage_t rc_stage_enrich;
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * ricochet-enrich: Posts in, EnrichedPosts out. The analysers (analyse.h)
+ * do the work; this file only wires them to the worker runtime. The output
+ * keeps the input's key (platform:author_id) so one author's posts stay in
+ * order for route's case windows.
+ */
+#include "enrich.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyse.h"
+#include "log.h"
+#include "util.h"
+
+typedef struct rc_enrich {
+    rc_analysers_t *an;
+    rc_metric_t *m_intent[5];
+} rc_enrich_t;
+
+static const char *const rc_intents[5] = {"complaint", "praise", "question", "request", "other"};
+
+static int rc_enrich_init(void **ctxp, rc_worker_t *w, const void *conf, char *errstr, size_t errstr_size) {
+    rc_enrich_t *e = calloc(1, sizeof(*e));
+    if (!e) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    *ctxp = e;
+    e->an = rc_analysers_new(errstr, errstr_size);
+    if (!e->an)
+        return -1;
+    for (int i = 0; i < 5; i++) {
+        char labels[64];
+        snprintf(labels, sizeof(labels), "intent=\"%s\"", rc_intents[i]);
+        e->m_intent[i] = rc_worker_counter(w, "posts_total", labels, "Posts enriched, by intent.");
+    }
+    return 0;
+}
+
+static void rc_enrich_destroy(void *ctx) {
+    rc_enrich_t *e = ctx;
+    if (!e)
+        return;
+    rc_analysers_destroy(e->an);
+    free(e);
+}
+
+static int rc_enrich_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n) {
+    rc_enrich_t *e = ctx;
+    char now[40], err[512], key[512];
+
+    rc_now_rfc3339(now, sizeof(now));
+    for (size_t i = 0; i < n; i++) {
+        json_t *ep = rc_analyse(e->an, in[i]->record, now, err, sizeof(err));
+        if (!ep) {
+            rc_worker_dead_letter(w, in[i], "validation", "analyse: %s", err);
+            continue;
+        }
+        const char *intent = json_string_value(json_object_get(ep, "intent"));
+        for (int k = 0; k < 5; k++)
+            if (intent && !strcmp(intent, rc_intents[k]))
+                rc_metric_inc(e->m_intent[k], 1);
+        const json_t *post = in[i]->record;
+        snprintf(key, sizeof(key), "%s:%s", json_string_value(json_object_get(post, "platform")),
+                 json_string_value(json_object_get(json_object_get(post, "author"), "id")));
+        if (rc_worker_emit(w, in[i], RC_OUT_ENRICHED, key, ep, err, sizeof(err)))
+            rc_worker_dead_letter(w, in[i], "schema", "cannot produce enriched post: %s", err);
+        json_decref(ep);
+    }
+    return 0;
+}
+
+static void rc_enrich_summary(void *ctx, json_t *s) {
+    rc_enrich_t *e = ctx;
+    json_t *by = json_object();
+    for (int k = 0; k < 5; k++)
+        json_object_set_new(by, rc_intents[k], json_integer((json_int_t)rc_metric_value(e->m_intent[k])));
+    json_object_set_new(s, "by_intent", by);
+}
+
+const rc_stage_t rc_stage_enrich = {
+    .name = "enrich",
+    .description = "Consumes Posts, adds sentiment, intent, urgency, entities and language, produces EnrichedPosts.",
+    .default_http_port = 8082,
+    .in_topic = "posts",
+    .in_schema = RC_SCHEMA_POST,
+    .config = NULL,
+    .conf_size = sizeof(rc_enrich_conf_t),
+    .init = rc_enrich_init,
+    .process = rc_enrich_process,
+    .summary = rc_enrich_summary,
+    .destroy = rc_enrich_destroy,
+};

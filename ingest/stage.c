@@ -1,0 +1,277 @@
+/*
+ * ricochet-ingest: raw payloads in, normalised Posts out.
+ *
+ * Inputs are JSON Lines from a file/stdin (--in) or bodies POSTed to the
+ * webhook. Each is normalised (normalise.c), checked against the dedup
+ * window (one pipelined Redis round trip per batch: SET NX EX), and produced
+ * to the posts topic keyed by platform:author_id, so one author's posts stay
+ * in order on one partition. What cannot be parsed is dead-lettered.
+ */
+#include "ingest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "normalise.h"
+#include "redis.h"
+#include "util.h"
+
+#define OFF(f) offsetof(rc_ingest_conf_t, f)
+static const rc_config_entry_t rc_ingest_table[] = {
+    {"dedup_window", RC_CT_DURATION, "24h", 1000, 30LL * 86400 * 1000, NULL, OFF(dedup_window_ms), 0,
+     "A repeat of the same platform:id within this window is dropped (counted)."},
+    {"webhook.enabled", RC_CT_BOOL, "true", 0, 0, NULL, OFF(webhook_enabled), 0,
+     "Serve POST <webhook.path> on the HTTP port."},
+    {"webhook.path", RC_CT_STRING, "/ingest", 0, 0, NULL, OFF(webhook_path), 0, "Path of the webhook."},
+    {"webhook.hmac_secret", RC_CT_STRING, NULL, 0, 0, NULL, OFF(webhook_secret), 0,
+     "If set, requests must carry <signature_header>: sha256=<hex HMAC-SHA256 of the body>."},
+    {"webhook.signature_header", RC_CT_STRING, "X-Ricochet-Signature", 0, 0, NULL, OFF(webhook_sig_header), 0,
+     "Header holding the signature."},
+    {"webhook.timeout", RC_CT_DURATION, "30s", 100, 600000, NULL, OFF(webhook_timeout_ms), 0,
+     "How long a webhook request waits for Kafka to acknowledge its posts."},
+    RC_CONFIG_END};
+
+typedef struct rc_ingest {
+    const rc_ingest_conf_t *conf;
+    rc_worker_t *w;
+    rc_redis_t *redis;   /* used by one thread: main (file mode) or HTTP (service) */
+    json_t *seen;        /* file mode without Redis: the run's own dedup set */
+    rc_metric_t *m_dups, *m_dedup_errors, *m_posts, *m_webhook_rejected, *m_webhook_ok;
+} rc_ingest_t;
+
+static int rc_ingest_init(void **ctxp, rc_worker_t *w, const void *conf, char *errstr, size_t errstr_size) {
+    rc_ingest_t *ig = calloc(1, sizeof(*ig));
+    const rc_common_conf_t *cc = rc_worker_common(w);
+
+    if (!ig) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    *ctxp = ig;
+    ig->conf = conf;
+    ig->w = w;
+    ig->m_dups = rc_worker_counter(w, "duplicates_total", NULL, "Posts dropped as repeats within the dedup window.");
+    ig->m_dedup_errors = rc_worker_counter(w, "dedup_errors_total", NULL,
+                                           "Batches whose dedup check failed (Redis down); posts passed on.");
+    ig->m_posts = rc_worker_counter(w, "posts_total", NULL, "Posts normalised and produced.");
+    ig->m_webhook_rejected =
+        rc_worker_counter(w, "webhook_rejected_total", "reason=\"signature\"", "Webhook requests refused.");
+    ig->m_webhook_ok = rc_worker_counter(w, "webhook_requests_total", NULL, "Webhook requests accepted.");
+    if (cc->redis_url) {
+        /* Connect lazily on the thread that uses it; here only validate. */
+        ig->redis = rc_redis_connect(cc->redis_url, cc->redis_timeout_ms, errstr, errstr_size);
+        if (!ig->redis && !rc_worker_file_mode(w)) {
+            rc_log_warn("%s (dedup will retry)", errstr);
+        } else if (!ig->redis) {
+            return -1;
+        }
+    } else {
+        ig->seen = json_object();
+    }
+    return 0;
+}
+
+static void rc_ingest_destroy(void *ctx) {
+    rc_ingest_t *ig = ctx;
+    if (!ig)
+        return;
+    rc_redis_destroy(ig->redis);
+    json_decref(ig->seen);
+    free(ig);
+}
+
+/* Fills first[i] for each post: 1 = new, 0 = repeat. A Redis failure lets
+ * the posts through (at-least-once downstream copes with a repeat; losing
+ * posts because Redis blinked would be worse) and is counted. */
+static void rc_ingest_dedup(rc_ingest_t *ig, json_t **posts, size_t n, int *first) {
+    char **keys = calloc(n, sizeof(*keys));
+    size_t m = 0, idx[n ? n : 1];
+    char err[256];
+
+    for (size_t i = 0; i < n; i++) {
+        first[i] = 1;
+        if (!posts[i] || !keys)
+            continue;
+        const char *platform = json_string_value(json_object_get(posts[i], "platform"));
+        const char *id = json_string_value(json_object_get(posts[i], "id"));
+        if (asprintf(&keys[m], "ricochet:dedup:%s:%s", platform, id) < 0)
+            continue;
+        idx[m++] = i;
+    }
+    if (ig->seen) {
+        for (size_t k = 0; k < m; k++) {
+            if (json_object_get(ig->seen, keys[k]))
+                first[idx[k]] = 0;
+            else
+                json_object_set_new(ig->seen, keys[k], json_true());
+        }
+    } else if (m) {
+        int *fs = calloc(m, sizeof(*fs));
+        const rc_common_conf_t *cc = rc_worker_common(ig->w);
+        if (!ig->redis)
+            ig->redis = rc_redis_connect(cc->redis_url, cc->redis_timeout_ms, err, sizeof(err));
+        if (fs && ig->redis &&
+            rc_redis_claim_many(ig->redis, (const char *const *)keys, m, ig->conf->dedup_window_ms / 1000, fs, err,
+                                sizeof(err)) == 0) {
+            for (size_t k = 0; k < m; k++)
+                first[idx[k]] = fs[k];
+        } else {
+            rc_metric_inc(ig->m_dedup_errors, 1);
+            rc_log_warn("dedup check failed, passing %zu post(s) on: %s", m, ig->redis ? err : "no redis");
+        }
+        free(fs);
+    }
+    for (size_t k = 0; k < m; k++)
+        free(keys[k]);
+    free(keys);
+}
+
+static int rc_ingest_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n) {
+    rc_ingest_t *ig = ctx;
+    json_t **posts = calloc(n, sizeof(*posts));
+    int *first = calloc(n, sizeof(*first));
+    char now[40], err[512];
+
+    if (!posts || !first) {
+        free(posts);
+        free(first);
+        return -1;
+    }
+    rc_now_rfc3339(now, sizeof(now));
+    for (size_t i = 0; i < n; i++) {
+        rc_post_format_t fmt;
+        posts[i] = rc_normalise(in[i]->data, in[i]->len, now, &fmt, err, sizeof(err));
+        if (!posts[i])
+            rc_worker_dead_letter(w, in[i], strstr(err, "JSON") ? "parse" : "validation", "%s", err);
+    }
+    rc_ingest_dedup(ig, posts, n, first);
+    for (size_t i = 0; i < n; i++) {
+        if (!posts[i])
+            continue;
+        if (!first[i]) {
+            rc_metric_inc(ig->m_dups, 1);
+            continue;
+        }
+        const json_t *author = json_object_get(posts[i], "author");
+        char key[512];
+        snprintf(key, sizeof(key), "%s:%s", json_string_value(json_object_get(posts[i], "platform")),
+                 json_string_value(json_object_get(author, "id")));
+        if (rc_worker_emit(w, in[i], RC_OUT_POSTS, key, posts[i], err, sizeof(err))) {
+            rc_worker_dead_letter(w, in[i], "schema", "cannot produce post: %s", err);
+            continue;
+        }
+        rc_metric_inc(ig->m_posts, 1);
+    }
+    for (size_t i = 0; i < n; i++)
+        json_decref(posts[i]);
+    free(posts);
+    free(first);
+    return 0;
+}
+
+/* POST <webhook.path>: one JSON object, or JSON Lines. Answers once Kafka
+ * has acknowledged every post (202), so a caller that gets 202 can forget
+ * the request; 401 bad signature; 400 when nothing in it was usable; 503
+ * when Kafka did not acknowledge in time (the caller should retry). */
+static int rc_ingest_webhook(void *opaque, const rc_http_req_t *req, rc_http_reply_t *reply) {
+    rc_ingest_t *ig = opaque;
+    const rc_ingest_conf_t *c = ig->conf;
+    rc_input_t *ins[256];
+    size_t n = 0, accepted = 0, dups = 0, dead = 0, failed = 0;
+    char first_reason[256] = "";
+
+    if (c->webhook_secret) {
+        const char *sig = rc_http_req_header(req, c->webhook_sig_header);
+        char want[80], hex[65];
+        rc_hmac_sha256_hex(c->webhook_secret, strlen(c->webhook_secret), req->body, req->body_len, hex);
+        snprintf(want, sizeof(want), "sha256=%s", hex);
+        if (!sig || !rc_consttime_streq(sig, want)) {
+            rc_metric_inc(ig->m_webhook_rejected, 1);
+            reply->status = 401;
+            reply->body = strdup(sig ? "{\"error\":\"signature does not match\"}"
+                                     : "{\"error\":\"missing signature header\"}");
+            return 0;
+        }
+    }
+    /* Split into lines; each line is one input. */
+    const char *p = req->body, *end = req->body + req->body_len;
+    while (p < end && n < sizeof(ins) / sizeof(ins[0])) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *ls = p;
+        p = nl ? nl + 1 : end;
+        while (le > ls && (le[-1] == '\r' || le[-1] == ' '))
+            le--;
+        if (le == ls)
+            continue;
+        ins[n] = rc_worker_input_new_waiter(ig->w, ls, (size_t)(le - ls));
+        if (!ins[n])
+            break;
+        n++;
+    }
+    if (p < end) {
+        reply->status = 413;
+        reply->body = strdup("{\"error\":\"at most 256 posts per request\"}");
+        goto out;
+    }
+    if (n == 0) {
+        reply->status = 400;
+        reply->body = strdup("{\"error\":\"empty body\"}");
+        goto out;
+    }
+    rc_ingest_process(ig, ig->w, ins, n);
+    for (size_t i = 0; i < n; i++) {
+        int rc = rc_worker_input_wait(ig->w, ins[i], c->webhook_timeout_ms);
+        if (ins[i]->dead) {
+            dead++;
+            if (!first_reason[0])
+                snprintf(first_reason, sizeof(first_reason), "line %zu was dead-lettered", i + 1);
+        } else if (rc) {
+            failed++;
+        } else if (ins[i]->outputs == 0) {
+            dups++;
+        } else {
+            accepted++;
+        }
+    }
+    rc_metric_inc(ig->m_webhook_ok, 1);
+    reply->status = failed ? 503 : (dead == n ? 400 : 202);
+    json_t *o = json_pack("{s:i, s:i, s:i, s:i}", "accepted", (int)accepted, "duplicates", (int)dups,
+                          "dead_lettered", (int)dead, "failed", (int)failed);
+    if (dead == n)
+        json_object_set_new(o, "error", json_string(first_reason));
+    reply->body = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+out:
+    for (size_t i = 0; i < n; i++)
+        rc_worker_input_free(ins[i]);
+    return 0;
+}
+
+static void rc_ingest_routes(void *ctx, rc_worker_t *w, rc_http_server_t *srv) {
+    rc_ingest_t *ig = ctx;
+    if (ig->conf->webhook_enabled)
+        rc_http_server_route(srv, "POST", ig->conf->webhook_path, rc_ingest_webhook, ig);
+}
+
+static void rc_ingest_summary(void *ctx, json_t *s) {
+    rc_ingest_t *ig = ctx;
+    json_object_set_new(s, "posts", json_integer((json_int_t)rc_metric_value(ig->m_posts)));
+    json_object_set_new(s, "duplicates_dropped", json_integer((json_int_t)rc_metric_value(ig->m_dups)));
+}
+
+const rc_stage_t rc_stage_ingest = {
+    .name = "ingest",
+    .description = "Reads posts (webhook, files), normalises and deduplicates them, produces Post records.",
+    .default_http_port = 8081,
+    .in_topic = NULL,
+    .in_schema = RC_SCHEMA__CNT,
+    .config = rc_ingest_table,
+    .conf_size = sizeof(rc_ingest_conf_t),
+    .init = rc_ingest_init,
+    .process = rc_ingest_process,
+    .http_routes = rc_ingest_routes,
+    .summary = rc_ingest_summary,
+    .destroy = rc_ingest_destroy,
+};

@@ -1,0 +1,161 @@
+#include "cases.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rc_cases {
+    rc_redis_t *redis;
+    long case_window_s, idem_window_s;
+    json_t *mem; /* in-process table when there is no Redis */
+    int loaded;
+};
+
+/* Reads the idempotency key first: a post already handled is a duplicate
+ * even if its case has since closed. */
+static rc_redis_script_t rc_case_check_script = {
+    "local d = redis.call('GET', KEYS[1])\n"
+    "if d then return {'dup', d} end\n"
+    "local c = redis.call('GET', KEYS[2])\n"
+    "if c then return {'follow', c} end\n"
+    "return {'new', ''}\n",
+    ""};
+
+static rc_redis_script_t rc_case_commit_script = {
+    "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\n"
+    "if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4]) end\n"
+    "return 1\n",
+    ""};
+
+rc_cases_t *rc_cases_new(rc_redis_t *redis, long case_window_s, long idem_window_s) {
+    rc_cases_t *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->redis = redis;
+    c->case_window_s = case_window_s > 0 ? case_window_s : 1;
+    c->idem_window_s = idem_window_s > 0 ? idem_window_s : 1;
+    if (!redis)
+        c->mem = json_object();
+    return c;
+}
+
+void rc_cases_destroy(rc_cases_t *c) {
+    if (!c)
+        return;
+    json_decref(c->mem);
+    free(c);
+}
+
+static int rc_cases_load(rc_cases_t *c, char *errstr, size_t errstr_size) {
+    if (c->loaded)
+        return 0;
+    if (rc_redis_script_load(c->redis, &rc_case_check_script, errstr, errstr_size) ||
+        rc_redis_script_load(c->redis, &rc_case_commit_script, errstr, errstr_size))
+        return -1;
+    c->loaded = 1;
+    return 0;
+}
+
+int rc_cases_check(rc_cases_t *c, rc_case_q_t *qs, size_t n, char *errstr, size_t errstr_size) {
+    if (!n)
+        return 0;
+    if (c->mem) {
+        for (size_t i = 0; i < n; i++) {
+            const char *d = json_string_value(json_object_get(c->mem, qs[i].idem_key));
+            const char *f = json_string_value(json_object_get(c->mem, qs[i].case_key));
+            qs[i].state = d ? RC_CASE_DUP : f ? RC_CASE_FOLLOW : RC_CASE_NEW;
+            snprintf(qs[i].value, sizeof(qs[i].value), "%s", d ? d : f ? f : "");
+        }
+        return 0;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        redisReply **reps = calloc(n, sizeof(*reps));
+        int noscript = 0, ret = 0;
+        if (!reps || rc_cases_load(c, errstr, errstr_size)) {
+            free(reps);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const char *argv[] = {"EVALSHA", rc_case_check_script.sha, "2", qs[i].idem_key, qs[i].case_key};
+            if (rc_redis_pipeline_append(c->redis, 5, argv)) {
+                snprintf(errstr, errstr_size, "redis: cannot queue case lookup");
+                free(reps);
+                return -1;
+            }
+        }
+        if (rc_redis_pipeline_exec(c->redis, n, reps, errstr, errstr_size)) {
+            free(reps);
+            return -1;
+        }
+        for (size_t i = 0; i < n && !ret; i++) {
+            redisReply *r = reps[i];
+            if (r->type == REDIS_REPLY_ERROR) {
+                noscript = !strncmp(r->str, "NOSCRIPT", 8);
+                snprintf(errstr, errstr_size, "redis case lookup: %s", r->str);
+                ret = -1;
+            } else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+                const char *st = r->element[0]->str;
+                qs[i].state = !strcmp(st, "dup") ? RC_CASE_DUP : !strcmp(st, "follow") ? RC_CASE_FOLLOW : RC_CASE_NEW;
+                snprintf(qs[i].value, sizeof(qs[i].value), "%s", r->element[1]->str ? r->element[1]->str : "");
+            } else {
+                snprintf(errstr, errstr_size, "redis case lookup: unexpected reply type %d", r->type);
+                ret = -1;
+            }
+        }
+        for (size_t i = 0; i < n; i++)
+            freeReplyObject(reps[i]);
+        free(reps);
+        if (ret == 0)
+            return 0;
+        if (!noscript)
+            return -1;
+        c->loaded = 0; /* the server lost its scripts (restart, SCRIPT FLUSH) */
+    }
+    return -1;
+}
+
+int rc_cases_commit(rc_cases_t *c, const rc_case_w_t *ws, size_t n, char *errstr, size_t errstr_size) {
+    char idem_ttl[24], case_ttl[24];
+    int ret = 0;
+
+    if (!n)
+        return 0;
+    if (c->mem) {
+        for (size_t i = 0; i < n; i++) {
+            json_object_set_new(c->mem, ws[i].idem_key, json_string(ws[i].idem_value));
+            if (ws[i].case_value && ws[i].case_value[0])
+                json_object_set_new(c->mem, ws[i].case_key, json_string(ws[i].case_value));
+        }
+        return 0;
+    }
+    if (rc_cases_load(c, errstr, errstr_size))
+        return -1;
+    snprintf(idem_ttl, sizeof(idem_ttl), "%ld", c->idem_window_s);
+    snprintf(case_ttl, sizeof(case_ttl), "%ld", c->case_window_s);
+    redisReply **reps = calloc(n, sizeof(*reps));
+    if (!reps)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *argv[] = {"EVALSHA", rc_case_commit_script.sha, "2", ws[i].idem_key, ws[i].case_key,
+                              ws[i].idem_value, idem_ttl, ws[i].case_value ? ws[i].case_value : "", case_ttl};
+        if (rc_redis_pipeline_append(c->redis, 9, argv)) {
+            snprintf(errstr, errstr_size, "redis: cannot queue case update");
+            free(reps);
+            return -1;
+        }
+    }
+    if (rc_redis_pipeline_exec(c->redis, n, reps, errstr, errstr_size)) {
+        free(reps);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (reps[i]->type == REDIS_REPLY_ERROR && !ret) {
+            snprintf(errstr, errstr_size, "redis case update: %s", reps[i]->str);
+            ret = -1;
+        }
+        freeReplyObject(reps[i]);
+    }
+    free(reps);
+    return ret;
+}
