@@ -63,6 +63,12 @@ static const rc_config_entry_t rc_stage_common_table[] = {
      "How long SIGTERM waits for in-flight outputs before giving up."},
     RC_CONFIG_END};
 
+int rc_common_conf_bind(const rc_config_t *cfg, rc_common_conf_t *out, char *errstr, size_t errstr_size) {
+    return rc_config_bind(cfg, NULL, rc_common_table, out, errstr, errstr_size);
+}
+
+void rc_common_conf_free(rc_common_conf_t *c) { rc_config_table_free(rc_common_table, c); }
+
 /* ---- state --------------------------------------------------------------- */
 
 typedef struct rc_ptrack {
@@ -304,6 +310,12 @@ static int rc_kconf_set_cb(void *opaque, const char *key, const char *value, int
     return 0;
 }
 
+int rc_common_kafka_conf(const rc_config_t *cfg, const rc_common_conf_t *c, rd_kafka_conf_t *conf, char *errstr,
+                         size_t errstr_size) {
+    rc_kconf_ctx_t k = {conf, cfg, errstr, errstr_size};
+    return c->kafka ? rc_node_flatten(c->kafka, rc_kconf_set_cb, &k) : 0;
+}
+
 /* Builds a librdkafka conf: ricochet's defaults, then the user's kafka.*
  * properties (which win), then what ricochet must control. */
 static rd_kafka_conf_t *rc_kafka_conf(rc_worker_t *w, int consumer, char *errstr, size_t errstr_size) {
@@ -321,12 +333,9 @@ static rd_kafka_conf_t *rc_kafka_conf(rc_worker_t *w, int consumer, char *errstr
         /* Java-compatible keyed partitioning, so other clients agree. */
         rd_kafka_conf_set(conf, "partitioner", "murmur2_random", kerr, sizeof(kerr));
     }
-    if (w->common.kafka) {
-        rc_kconf_ctx_t c = {conf, w->cfg, errstr, errstr_size};
-        if (rc_node_flatten(w->common.kafka, rc_kconf_set_cb, &c)) {
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
+    if (rc_common_kafka_conf(w->cfg, &w->common, conf, errstr, errstr_size)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
     }
     if (consumer) {
         const char *gid = ((rc_stage_conf_t *)w->stage_conf)->group_id;

@@ -95,6 +95,14 @@ typedef struct rc_stage {
     void (*destroy)(void *ctx); /* safe on NULL */
 } rc_stage_t;
 
+/* Bind the common sections (log, kafka, topics, redis, schema_registry) of
+ * "cfg" into "out" (free with rc_common_conf_free()); for tools. */
+int rc_common_conf_bind(const rc_config_t *cfg, rc_common_conf_t *out, char *errstr, size_t errstr_size);
+void rc_common_conf_free(rc_common_conf_t *c);
+/* Apply kafka.* of "c" to "conf"; returns -1 with "file:line: ..." on a bad property. */
+int rc_common_kafka_conf(const rc_config_t *cfg, const rc_common_conf_t *c, rd_kafka_conf_t *conf, char *errstr,
+                         size_t errstr_size);
+
 /* Run a worker: parses argv, returns the process exit status. */
 int rc_worker_main(int argc, char **argv, const rc_stage_t *stage);
 

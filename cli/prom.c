@@ -1,0 +1,31 @@
+/* Reading values out of Prometheus text exposition (for `ricochet dev`'s
+ * summary). Pure. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+double rc_prom_value(const char *text, const char *name, const char *labels) {
+    size_t nl = strlen(name);
+    double sum = 0;
+    const char *p = text;
+
+    while (p && *p) {
+        const char *eol = strchr(p, '\n');
+        if (*p != '#' && !strncmp(p, name, nl) && (p[nl] == ' ' || p[nl] == '{')) {
+            const char *lb = p + nl;
+            int take = 1;
+            if (labels) {
+                size_t ll = strlen(labels);
+                take = lb[0] == '{' && !strncmp(lb + 1, labels, ll) && lb[1 + ll] == '}';
+            }
+            if (take) {
+                const char *sp = strrchr(p, ' ');
+                if (sp && (!eol || sp < eol))
+                    sum += strtod(sp + 1, NULL);
+            }
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    return sum;
+}
