@@ -45,11 +45,12 @@
 # - Basic auth works for REST2 out of the box (root/password from the
 #   initial data). A wrong password gives 401 {"message":"Unauthorized"}.
 #
-# Timings on the 2-core development machine: rt-setup-database ~1.6-2.2 s,
-# rt-server until REST2 answers ~1.7 s, so rt5_start takes ~3.3 s in all
-# (printed on each start). Installing the packages on a fresh Debian 12 was
-# not measured here (they were preinstalled); the design brief says "a few
-# minutes".
+# Timings on the 2-core development machine: rt-setup-database 1.6-2.2 s
+# and rt-server until REST2 answers 1.6-1.7 s when the machine is idle, so
+# rt5_start takes ~3.3 s; with other builds running (load ~2.7) it was
+# 5 s + 2.7-3.6 s. Each start prints its own numbers. rt5_stop takes ~0.4 s.
+# Installing the packages on a fresh Debian 12 was not measured here (they
+# were preinstalled); the design brief says "a few minutes".
 #
 # Environment (all optional):
 #   RT5_START_TIMEOUT  seconds to wait for REST2 to answer (default 90)
@@ -103,7 +104,7 @@ _rt5_free_port() {
 
 _rt5_write_config() {
     local dir=$1 port=$2
-    mkdir -p "$dir/RT_SiteConfig.d" "$dir/mason_data" "$dir/session_data" "$dir/var" || return 1
+    mkdir -p "$dir/RT_SiteConfig.d" "$dir/mason_data" "$dir/session_data" "$dir/var" "$dir/tmp" || return 1
     # Single-quoted Perl strings: the temporary path must not contain "'".
     cat >"$dir/RT_SiteConfig.pm" <<EOF
 # Private RT 5 for ricochet's tests, written by tests/integration/lib/rt5.sh.
@@ -120,7 +121,9 @@ Set(\$Timezone, 'UTC');
 Set(\$LogToSTDERR, 'warning');
 Set(\$LogToSyslog, undef);
 Set(\$LogToFile, undef);
-# Never hand mail to a local MTA from a test server.
+# Never hand mail to a local MTA from a test server: "testfile" appends every
+# outgoing mail (autoreplies to requestors) to a File::Temp file in \$TMPDIR,
+# which rt5_start points at $dir/tmp.
 Set(\$MailCommand, 'testfile');
 \$RT::MasonDataDir = '$dir/mason_data';
 \$RT::MasonSessionDir = '$dir/session_data';
@@ -152,7 +155,7 @@ rt5_start() {
     t0=$(_rt5_now_ms)
     _rt5_write_config "$dir" 0 || return 1
     rm -f "$dir/rtdb"
-    if ! "$RT5_SETUP_DB" --action init --skip-create >"$dir/setup.log" 2>&1; then
+    if ! TMPDIR="$dir/tmp" "$RT5_SETUP_DB" --action init --skip-create >"$dir/setup.log" 2>&1; then
         echo "rt5_start: rt-setup-database failed:" >&2
         cat "$dir/setup.log" >&2
         return 1
@@ -164,7 +167,7 @@ rt5_start() {
         _rt5_write_config "$dir" "$port" || return 1
         # Own process group (pgid == pid), so rt5_stop can end Starlet's
         # workers together with their parent.
-        perl -e 'setpgrp(0, 0); exec @ARGV or die "exec $ARGV[0]: $!\n"' -- \
+        TMPDIR="$dir/tmp" perl -e 'setpgrp(0, 0); exec @ARGV or die "exec $ARGV[0]: $!\n"' -- \
             "$RT5_SERVER" --port "$port" --host 127.0.0.1 --max-workers "${RT5_WORKERS:-2}" \
             >"$dir/server.log" 2>&1 </dev/null &
         pid=$!
@@ -222,10 +225,10 @@ _rt5_group_alive() {
 # of times, with or without a running server, and from an EXIT trap under
 # "set -e".
 rt5_stop() {
-    local pid=${RT5_PID:-} i
+    local pid=${RT5_PID:-}
     [ -n "$pid" ] || return 0
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         _rt5_group_alive "$pid" || break
         sleep 0.1
     done
