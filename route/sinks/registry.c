@@ -2,12 +2,14 @@
 
 #include "sink.h"
 
+extern const rc_sink_ops_t rc_sink_rt;
 extern const rc_sink_ops_t rc_sink_file;
 extern const rc_sink_ops_t rc_sink_kafka;
 
 /* Every sink type, in the order the docs list them. A new sink is one file
  * under route/sinks/ and one line here. */
 const rc_sink_ops_t *const rc_sink_registry[] = {
+    &rc_sink_rt,
     &rc_sink_file,
     &rc_sink_kafka,
     NULL,
