@@ -1,0 +1,50 @@
+# ricochet: the two commands of the README, and a few more.
+#   make demo    install what is missing, build, run the pipeline on the sample stream
+#   make test    install what is missing, build, run every test (unit, integration,
+#                sanitizer build)
+#   make bench   throughput and memory of each stage against a passthrough
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: all build demo test test-unit test-asan test-valgrind bench clean deps-build deps-demo deps-test
+
+all: build
+
+deps-build:
+	@bash scripts/deps.sh build
+deps-demo:
+	@bash scripts/deps.sh demo
+deps-test:
+	@bash scripts/deps.sh test
+
+build: deps-build
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+demo: deps-demo build
+	@$(BUILD)/bin/ricochet dev -c examples/ricochet.yaml --feed examples/posts.jsonl
+
+test: deps-test build test-asan
+	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-unit: build
+	@cd $(BUILD) && ctest --output-on-failure -L unit -j$(JOBS)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build; runs the unit tests.
+test-asan: deps-build
+	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DRICOCHET_SANITIZE=address,undefined >/dev/null
+	@cmake --build $(BUILD)-asan -j$(JOBS)
+	@cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --output-on-failure -L unit -j$(JOBS)
+
+# Every unit test under valgrind's memcheck.
+test-valgrind: build
+	@cd $(BUILD) && ctest --output-on-failure -L unit -T memcheck \
+	  --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1" -j$(JOBS)
+
+bench: deps-test build
+	@bash tests/bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan
