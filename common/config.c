@@ -450,6 +450,18 @@ rc_config_t *rc_config_load_string(const char *yaml, const char *name, char *err
     return rc_config_parse(yaml, strlen(yaml), name, errstr, errstr_size);
 }
 
+/* snprintf into a caller's errstr that may be NULL. */
+static void rc_set_err(char *errstr, size_t errstr_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void rc_set_err(char *errstr, size_t errstr_size, const char *fmt, ...) {
+    va_list ap;
+
+    if (!errstr || !errstr_size)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(errstr, errstr_size, fmt, ap);
+    va_end(ap);
+}
+
 rc_config_t *rc_config_load_file(const char *path, char *errstr, size_t errstr_size) {
     rc_config_t *cfg = NULL;
     char *buf = NULL;
@@ -457,25 +469,25 @@ rc_config_t *rc_config_load_file(const char *path, char *errstr, size_t errstr_s
     FILE *fp;
 
     if (!path) {
-        snprintf(errstr, errstr_size, "no configuration file given");
+        rc_set_err(errstr, errstr_size, "no configuration file given");
         return NULL;
     }
     if (!(fp = fopen(path, "rb"))) {
-        snprintf(errstr, errstr_size, "%s: cannot open: %s", path, strerror(errno));
+        rc_set_err(errstr, errstr_size, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     if (!(buf = malloc(RC_CONFIG_MAX_FILE + 1))) {
-        snprintf(errstr, errstr_size, "%s: out of memory", path);
+        rc_set_err(errstr, errstr_size, "%s: out of memory", path);
         goto out;
     }
     /* Read one byte more than the cap so an oversized file is detected. */
     len = fread(buf, 1, RC_CONFIG_MAX_FILE + 1, fp);
     if (ferror(fp)) {
-        snprintf(errstr, errstr_size, "%s: read error: %s", path, strerror(errno));
+        rc_set_err(errstr, errstr_size, "%s: read error: %s", path, strerror(errno));
         goto out;
     }
     if (len > RC_CONFIG_MAX_FILE) {
-        snprintf(errstr, errstr_size, "%s: larger than %ld bytes; is this really the config file?", path,
+        rc_set_err(errstr, errstr_size, "%s: larger than %ld bytes; is this really the config file?", path,
                  RC_CONFIG_MAX_FILE);
         goto out;
     }

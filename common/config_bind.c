@@ -606,6 +606,14 @@ static void rc_type_text(const rc_config_entry_t *e, char *buf, size_t size) {
         snprintf(buf, size, "%s", name);
 }
 
+/* Default column text for --help: "(default X)", "(required)" or "". */
+static void rc_default_text(const rc_config_entry_t *e, char *buf, size_t size) {
+    if (e->def)
+        snprintf(buf, size, "(default %s)", e->def);
+    else
+        snprintf(buf, size, "%s", e->required ? "(required)" : "");
+}
+
 /* Writes "s" with '|' escaped, as Markdown table cells need. */
 static void rc_md_cell(FILE *fp, const char *s) {
     for (; s && *s; s++) {
@@ -618,15 +626,17 @@ static void rc_md_cell(FILE *fp, const char *s) {
 void rc_config_table_print(FILE *fp, const char *section, const rc_config_entry_t *table, int markdown) {
     const char *s = section ? section : "", *sep = rc_sep(s);
     char type[160], def[160];
-    int kw = 0, tw = 0;
+    int kw = 0, tw = 0, dw = 0;
 
     if (!fp || !table)
         return;
     for (size_t i = 0; table[i].name; i++) {
         int k = (int)(strlen(s) + strlen(sep) + strlen(table[i].name));
         rc_type_text(&table[i], type, sizeof(type));
+        rc_default_text(&table[i], def, sizeof(def));
         kw = k > kw ? k : kw;
         tw = (int)strlen(type) > tw ? (int)strlen(type) : tw;
+        dw = (int)strlen(def) > dw ? (int)strlen(def) : dw;
     }
     if (markdown) {
         fprintf(fp, "| Key | Type | Default | Description |\n|---|---|---|---|\n");
@@ -650,13 +660,12 @@ void rc_config_table_print(FILE *fp, const char *section, const rc_config_entry_
             fputs(" |\n", fp);
             continue;
         }
-        if (e->def)
-            snprintf(def, sizeof(def), "(default %s)", e->def);
-        else
-            snprintf(def, sizeof(def), "%s", e->required ? "(required)" : "");
         char key[256];
+        rc_default_text(e, def, sizeof(def));
         snprintf(key, sizeof(key), "%s%s%s", s, sep, e->name);
-        fprintf(fp, "  %-*s  %-*s  %s%s%s\n", kw, key, tw, type, def, *def && e->desc ? "  " : "",
-                e->desc ? e->desc : "");
+        if (e->desc && *e->desc)
+            fprintf(fp, "  %-*s  %-*s  %-*s  %s\n", kw, key, tw, type, dw, def, e->desc);
+        else
+            fprintf(fp, "  %-*s  %-*s  %s\n", kw, key, tw, type, def);
     }
 }
