@@ -22,9 +22,9 @@
  *     text, because it often names the topic ("airline rant").
  *   - Mentions/hashtags the platform did not supply are extracted from the
  *     text; supplied lists are used as given (deduplicated).
- *   - created_at is canonicalised to RFC 3339 UTC ("...Z", milliseconds only
- *     when non-zero); a missing one defaults to the ingestion time, a
- *     malformed one is an error.
+ *   - created_at is canonicalised to RFC 3339 UTC at whole seconds
+ *     ("2026-11-21T08:01:02Z"); a missing one defaults to the ingestion
+ *     time, a malformed one is an error. ingested_at gets the same form.
  */
 #include "normalise.h"
 
@@ -275,13 +275,15 @@ static int digits(const char *s, int n, int *out) {
 }
 
 /*
- * Canonicalises an RFC 3339 timestamp ("2026-11-21T08:01:02.000+01:00") to
- * UTC with a Z ("2026-11-21T07:01:02Z"); milliseconds are kept only when
- * non-zero, finer digits dropped. A leap second (:60) becomes :59 because
- * downstream time arithmetic cannot represent it. Returns 0 or -1.
+ * Canonicalises an RFC 3339 timestamp ("2026-11-21T08:01:02.345+01:00") to
+ * UTC at whole seconds ("2026-11-21T07:01:02Z"). One fixed 20-character
+ * form means every consumer can parse it with one strptime pattern and
+ * compare timestamps as strings; sub-second precision is of no use to
+ * routing. A leap second (:60) becomes :59 for the same reason. Returns 0
+ * or -1.
  */
 static int ts_canon(const char *s, size_t len, char *out, size_t out_size) {
-    int Y, M, D, h, mi, sec, ms = 0, off = 0;
+    int Y, M, D, h, mi, sec, off = 0;
     long y, days, mins;
     const char *p, *end = s + len;
 
@@ -295,18 +297,11 @@ static int ts_canon(const char *s, size_t len, char *out, size_t out_size) {
         sec = 59;
     p = s + 19;
     if (p < end && *p == '.') {
-        int nd = 0;
-        p++;
-        while (p < end && *p >= '0' && *p <= '9') {
-            if (nd < 3)
-                ms = ms * 10 + (*p - '0');
-            nd++;
+        const char *f = ++p;
+        while (p < end && *p >= '0' && *p <= '9')
             p++;
-        }
-        if (nd == 0)
+        if (p == f)
             return -1;
-        for (; nd < 3; nd++)
-            ms *= 10;
     }
     if (p < end && (*p == 'Z' || *p == 'z')) {
         p++;
@@ -334,10 +329,7 @@ static int ts_canon(const char *s, size_t len, char *out, size_t out_size) {
         if (y < 0 || y > 9999)
             return -1;
     }
-    if (ms)
-        snprintf(out, out_size, "%04ld-%02d-%02dT%02d:%02d:%02d.%03dZ", y, M, D, h, mi, sec, ms);
-    else
-        snprintf(out, out_size, "%04ld-%02d-%02dT%02d:%02d:%02dZ", y, M, D, h, mi, sec);
+    snprintf(out, out_size, "%04ld-%02d-%02dT%02d:%02d:%02dZ", y, M, D, h, mi, sec);
     return 0;
 }
 
@@ -1334,9 +1326,10 @@ json_t *rc_normalise(const char *buf, size_t len, const char *now_rfc3339, rc_po
         buf = "";
         len = 0;
     }
-    /* Default flags: NUL bytes in strings (\u0000) are rejected, so every
-     * string we copy is a proper C string too. */
-    root = json_loadb(buf, len, 0, &jerr);
+    /* JSON_DECODE_ANY so a bare string or number gets "not a JSON object"
+     * rather than a parse error. NUL bytes in strings (\u0000) stay
+     * rejected, so every string we copy is a proper C string too. */
+    root = json_loadb(buf, len, JSON_DECODE_ANY, &jerr);
     if (!root) {
         if (errstr && errstr_size)
             snprintf(errstr, errstr_size, "line %d col %d: invalid JSON: %s", jerr.line, jerr.column, jerr.text);
