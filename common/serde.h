@@ -14,7 +14,7 @@
  *
  * Decoding uses the writer's schema and resolves it to ricochet's (reader)
  * schema, so records written with an older/newer compatible schema decode.
- * The schemas come from schemas/*.avsc, embedded in the binary at build time.
+ * The schemas come from schemas/<name>.avsc, embedded in the binary at build time.
  *
  * Thread locality: an rc_serde_t is used by one thread at a time.
  */
@@ -57,6 +57,12 @@ int rc_serde_encode(rc_serde_t *serde, rc_schema_id_t id, const char *topic, con
  * 0x...", "schema id 42: registry said 404", "truncated record", ...). */
 json_t *rc_serde_decode(rc_serde_t *serde, rc_schema_id_t expected, const void *buf, size_t len, char *errstr,
                         size_t errstr_size);
+
+/* Whether the last failed rc_serde_encode()/rc_serde_decode() on "serde"
+ * failed for a reason that may go away on retry (the schema registry was
+ * unreachable, or answered 408/429/5xx) rather than because of the record
+ * itself: the caller should back off and retry instead of dead-lettering. */
+int rc_serde_error_is_retriable(const rc_serde_t *serde);
 
 /* Pure helpers (no I/O), exposed for tests and tools. */
 /* Parsing Canonical Form of a schema given as JSON text; malloc'd, or NULL. */
