@@ -168,6 +168,32 @@ out:
     return ret;
 }
 
+/* Returns the cached schema text of "id" or NULL. */
+static const char *rc_sr_id_cache_get(const rc_schema_registry_t *sr, int32_t id) {
+    for (const rc_sr_id_entry_t *e = sr->by_id; e; e = e->next)
+        if (e->id == id)
+            return e->schema;
+    return NULL;
+}
+
+/* Caches "schema" (copied) as the text of "id"; returns the cached copy,
+ * or NULL when out of memory. */
+static const char *rc_sr_id_cache_add(rc_schema_registry_t *sr, int32_t id, const char *schema) {
+    rc_sr_id_entry_t *e;
+    const char *have = rc_sr_id_cache_get(sr, id);
+
+    if (have)
+        return have;
+    if (!(e = calloc(1, sizeof(*e))) || !(e->schema = strdup(schema))) {
+        free(e);
+        return NULL;
+    }
+    e->id = id;
+    e->next = sr->by_id;
+    sr->by_id = e;
+    return e->schema;
+}
+
 int rc_schema_registry_register(rc_schema_registry_t *sr, const char *subject, const char *schema_json, int32_t *idp,
                                 char *errstr, size_t errstr_size) {
     rc_sr_subject_entry_t *e;
@@ -210,6 +236,10 @@ int rc_schema_registry_register(rc_schema_registry_t *sr, const char *subject, c
     sr->by_subject = e;
     *idp = e->id;
     ret = 0;
+    /* The id now names this schema for good, so a process that reads back
+     * what it wrote needs no GET for it. Best effort: on failure the GET
+     * happens later. */
+    rc_sr_id_cache_add(sr, e->id, schema_json);
 out:
     free(esc);
     free(url);
@@ -220,14 +250,12 @@ out:
 }
 
 const char *rc_schema_registry_get_by_id(rc_schema_registry_t *sr, int32_t id, char *errstr, size_t errstr_size) {
-    rc_sr_id_entry_t *e;
     char *url = NULL, what[64];
     json_t *resp = NULL, *js;
     const char *ret = NULL;
 
-    for (e = sr->by_id; e; e = e->next)
-        if (e->id == id)
-            return e->schema;
+    if ((ret = rc_sr_id_cache_get(sr, id)))
+        return ret;
     snprintf(what, sizeof(what), "schema id %" PRId32, id);
     if (asprintf(&url, "%s/schemas/ids/%" PRId32, sr->url, id) < 0) {
         url = NULL;
@@ -242,15 +270,8 @@ const char *rc_schema_registry_get_by_id(rc_schema_registry_t *sr, int32_t id, c
         snprintf(errstr, errstr_size, "%s: registry response has no \"schema\" string", what);
         goto out;
     }
-    if (!(e = calloc(1, sizeof(*e))) || !(e->schema = strdup(json_string_value(js)))) {
-        free(e);
+    if (!(ret = rc_sr_id_cache_add(sr, id, json_string_value(js))))
         snprintf(errstr, errstr_size, "%s: out of memory", what);
-        goto out;
-    }
-    e->id = id;
-    e->next = sr->by_id;
-    sr->by_id = e;
-    ret = e->schema;
 out:
     free(url);
     json_decref(resp);

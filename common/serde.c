@@ -837,6 +837,155 @@ fail:
 }
 
 /*
+ * Body validation. avro-c trusts the lengths and counts in its input: a
+ * corrupt string length makes it malloc whatever the bytes say (negative
+ * ones included) and a failed read leaks the buffer. Records come from
+ * Kafka, written by anyone, so every body is first walked against the
+ * writer's plan here, a cheap pass that checks each length, count, branch
+ * and enum index against what is really there, and that the body is used
+ * up exactly. Only a body that passes is handed to avro-c.
+ */
+
+typedef struct {
+    const unsigned char *p;
+    const unsigned char *end;
+} rc_rd_t;
+
+#define RC_VALIDATE_MAX_DEPTH 128
+/* Bound on the element count of an array/map whose elements can take zero
+ * bytes (e.g. an array of null), where the remaining length bounds nothing. */
+#define RC_VALIDATE_MAX_EMPTY_ITEMS 65536
+
+static int rc_rd_long(rc_conv_t *cv, rc_rd_t *r, int64_t *out) {
+    uint64_t u = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (r->p >= r->end)
+            return rc_conv_fail(cv, "record ends inside a number");
+        unsigned char b = *r->p++;
+        u |= (uint64_t)(b & 0x7F) << shift;
+        if (!(b & 0x80)) {
+            *out = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+            return 0;
+        }
+    }
+    return rc_conv_fail(cv, "number longer than 10 bytes");
+}
+
+static int rc_rd_skip(rc_conv_t *cv, rc_rd_t *r, int64_t n, const char *what) {
+    if (n < 0)
+        return rc_conv_fail(cv, "negative %s length %" PRId64, what, n);
+    if (n > r->end - r->p)
+        return rc_conv_fail(cv, "%s of %" PRId64 " bytes but only %td left", what, n, r->end - r->p);
+    r->p += n;
+    return 0;
+}
+
+/* Whether a value of "n" can be encoded in zero bytes. */
+static int rc_node_can_be_empty(const rc_node_t *n, int depth) {
+    if (depth > 8)
+        return 1;
+    switch (n->kind) {
+    case RC_N_NULL: return 1;
+    case RC_N_FIXED: return n->size == 0;
+    case RC_N_RECORD:
+        for (size_t i = 0; i < n->nfields; i++)
+            if (!rc_node_can_be_empty(n->fields[i].type, depth + 1))
+                return 0;
+        return 1;
+    default: return 0;
+    }
+}
+
+static int rc_validate(rc_conv_t *cv, const rc_node_t *n, rc_rd_t *r, int depth) {
+    int64_t v;
+
+    if (depth > RC_VALIDATE_MAX_DEPTH)
+        return rc_conv_fail(cv, "record nested deeper than %d levels", RC_VALIDATE_MAX_DEPTH);
+    switch (n->kind) {
+    case RC_N_NULL: return 0;
+    case RC_N_BOOLEAN:
+        if (r->p >= r->end)
+            return rc_conv_fail(cv, "record ends inside a boolean");
+        if (*r->p > 1)
+            return rc_conv_fail(cv, "boolean byte 0x%02x is neither 0 nor 1", *r->p);
+        r->p++;
+        return 0;
+    case RC_N_INT:
+        if (rc_rd_long(cv, r, &v))
+            return -1;
+        if (v < INT32_MIN || v > INT32_MAX)
+            return rc_conv_fail(cv, "%" PRId64 " is out of range for int", v);
+        return 0;
+    case RC_N_LONG: return rc_rd_long(cv, r, &v);
+    case RC_N_FLOAT: return rc_rd_skip(cv, r, 4, "float");
+    case RC_N_DOUBLE: return rc_rd_skip(cv, r, 8, "double");
+    case RC_N_BYTES:
+    case RC_N_STRING:
+        if (rc_rd_long(cv, r, &v))
+            return -1;
+        return rc_rd_skip(cv, r, v, rc_node_kind_names[n->kind]);
+    case RC_N_FIXED: return rc_rd_skip(cv, r, (int64_t)n->size, "fixed");
+    case RC_N_ENUM:
+        if (rc_rd_long(cv, r, &v))
+            return -1;
+        if (v < 0 || (uint64_t)v >= n->nsymbols)
+            return rc_conv_fail(cv, "enum index %" PRId64 " out of range for %s", v, n->name);
+        return 0;
+    case RC_N_UNION:
+        if (rc_rd_long(cv, r, &v))
+            return -1;
+        if (v < 0 || (uint64_t)v >= n->nbranches)
+            return rc_conv_fail(cv, "union branch %" PRId64 " out of range", v);
+        return rc_validate(cv, n->branches[v], r, depth + 1);
+    case RC_N_RECORD:
+        for (size_t i = 0; i < n->nfields; i++) {
+            if (rc_validate(cv, n->fields[i].type, r, depth + 1)) {
+                rc_conv_prepend(cv, n->fields[i].name, 0);
+                return -1;
+            }
+        }
+        return 0;
+    case RC_N_ARRAY:
+    case RC_N_MAP: {
+        int empty_items = n->kind == RC_N_ARRAY && rc_node_can_be_empty(n->items, 0);
+        int64_t index = 0, count, size;
+        for (;;) {
+            if (rc_rd_long(cv, r, &count))
+                return -1;
+            if (count == 0)
+                return 0;
+            if (count < 0) {
+                /* A negative count is followed by the block's byte size. */
+                if (count == INT64_MIN)
+                    return rc_conv_fail(cv, "invalid block count");
+                count = -count;
+                if (rc_rd_long(cv, r, &size))
+                    return -1;
+                if (size < 0 || size > r->end - r->p)
+                    return rc_conv_fail(cv, "block of %" PRId64 " bytes but only %td left", size, r->end - r->p);
+            }
+            if (empty_items ? index + count > RC_VALIDATE_MAX_EMPTY_ITEMS : count > r->end - r->p)
+                return rc_conv_fail(cv, "%" PRId64 " elements cannot fit in the %td bytes left", count,
+                                    r->end - r->p);
+            for (int64_t i = 0; i < count; i++, index++) {
+                if (n->kind == RC_N_MAP) {
+                    if (rc_rd_long(cv, r, &v) || rc_rd_skip(cv, r, v, "map key")) {
+                        rc_conv_prepend(cv, NULL, (long)index);
+                        return -1;
+                    }
+                }
+                if (rc_validate(cv, n->items, r, depth + 1)) {
+                    rc_conv_prepend(cv, NULL, (long)index);
+                    return -1;
+                }
+            }
+        }
+    }
+    }
+    return rc_conv_fail(cv, "unknown schema node");
+}
+
+/*
  * The serde.
  */
 
@@ -1158,6 +1307,9 @@ static rc_writer_t *rc_serde_writer_get(rc_serde_t *serde, int32_t id, rc_schema
     }
     if (rc_avro_fingerprint64(pcf, strlen(pcf)) == rs->fp) {
         w->direct = 1;
+    } else if (rc_plan_init(&w->wplan, text, err, sizeof(err))) {
+        snprintf(errstr, errstr_size, "schema id %" PRId32 ": %s", id, err);
+        goto fail;
     } else if ((w->resolver = avro_resolved_writer_new(w->schema, rs->schema)) != NULL) {
         if (avro_resolved_writer_new_value(w->resolver, &w->resolved)) {
             snprintf(errstr, errstr_size, "schema id %" PRId32 ": %s", id, avro_strerror());
@@ -1173,10 +1325,6 @@ static rc_writer_t *rc_serde_writer_get(rc_serde_t *serde, int32_t id, rc_schema
             goto fail;
         }
         w->has_wvalue = 1;
-        if (rc_plan_init(&w->wplan, text, err, sizeof(err))) {
-            snprintf(errstr, errstr_size, "schema id %" PRId32 ": %s", id, err);
-            goto fail;
-        }
     }
     free(pcf);
     w->next = serde->writers;
@@ -1188,20 +1336,28 @@ fail:
     return NULL;
 }
 
-/* Reads one Avro body into "value": all of it, no more. */
-static int rc_serde_read_body(rc_serde_t *serde, const unsigned char *body, size_t len, avro_value_t *value,
-                              const char *what, char *errstr, size_t errstr_size) {
-    avro_reader_memory_set_source(serde->reader, (const char *)body, (int64_t)len);
-    if (avro_value_read(serde->reader, value)) {
-        snprintf(errstr, errstr_size, "%s: truncated or corrupt record body (%zu bytes): %s", what, len,
-                 avro_strerror());
+/* Checks one Avro body against "plan" (see rc_validate) and reads it into
+ * "value". */
+static int rc_serde_read_body(rc_serde_t *serde, const rc_node_t *plan, const unsigned char *body, size_t len,
+                              avro_value_t *value, const char *what, char *errstr, size_t errstr_size) {
+    rc_rd_t rd = {body, body + len};
+    rc_conv_t cv;
+    char prefix[160];
+
+    cv.path[0] = cv.msg[0] = '\0';
+    if (rc_validate(&cv, plan, &rd, 0)) {
+        snprintf(prefix, sizeof(prefix), "%s: truncated or corrupt record body (%zu bytes): ", what, len);
+        rc_conv_errstr(&cv, prefix, errstr, errstr_size);
         return -1;
     }
-    /* avro-c's memory reader has no "bytes left" call (avro_reader_is_eof
-     * only knows about files), so probe for one more byte. */
-    char extra;
-    if (avro_read(serde->reader, &extra, 1) == 0) {
-        snprintf(errstr, errstr_size, "%s: trailing bytes after the record body (%zu bytes)", what, len);
+    if (rd.p != rd.end) {
+        snprintf(errstr, errstr_size, "%s: %td trailing bytes after the record body (%td bytes)", what, rd.end - rd.p,
+                 rd.p - body);
+        return -1;
+    }
+    avro_reader_memory_set_source(serde->reader, (const char *)body, (int64_t)len);
+    if (avro_value_read(serde->reader, value)) {
+        snprintf(errstr, errstr_size, "%s: cannot read record body: %s", what, avro_strerror());
         return -1;
     }
     return 0;
@@ -1254,8 +1410,8 @@ json_t *rc_serde_decode(rc_serde_t *serde, rc_schema_id_t expected, const void *
                      fp, rc_schema_names[expected], rs->fp);
             return NULL;
         }
-        if (rc_serde_read_body(serde, p + RC_SO_HDR, len - RC_SO_HDR, &rs->value, rc_schema_names[expected], errstr,
-                               errstr_size))
+        if (rc_serde_read_body(serde, rs->plan.root, p + RC_SO_HDR, len - RC_SO_HDR, &rs->value,
+                               rc_schema_names[expected], errstr, errstr_size))
             return NULL;
     } else if (p[0] == 0x00) {
         rc_writer_t *w;
@@ -1275,15 +1431,16 @@ json_t *rc_serde_decode(rc_serde_t *serde, rc_schema_id_t expected, const void *
             return NULL;
         snprintf(what, sizeof(what), "schema id %" PRId32, id);
         if (w->direct || w->has_resolved) {
-            if (rc_serde_read_body(serde, p + RC_CF_HDR, len - RC_CF_HDR, w->direct ? &rs->value : &w->resolved, what,
-                                   errstr, errstr_size))
+            if (rc_serde_read_body(serde, w->direct ? rs->plan.root : w->wplan.root, p + RC_CF_HDR, len - RC_CF_HDR,
+                                   w->direct ? &rs->value : &w->resolved, what, errstr, errstr_size))
                 return NULL;
         } else {
             /* Writer schema -> JSON -> our schema (defaults filled, extra
              * fields dropped) -> JSON, so the result is exactly what a
              * record written with our schema would give. */
             avro_value_reset(&w->wvalue);
-            if (rc_serde_read_body(serde, p + RC_CF_HDR, len - RC_CF_HDR, &w->wvalue, what, errstr, errstr_size))
+            if (rc_serde_read_body(serde, w->wplan.root, p + RC_CF_HDR, len - RC_CF_HDR, &w->wvalue, what, errstr,
+                                   errstr_size))
                 return NULL;
             if (!(wobj = rc_value_to_json(&cv, w->wplan.root, &w->wvalue))) {
                 snprintf(what, sizeof(what), "schema id %" PRId32 ": ", id);

@@ -339,19 +339,48 @@ static void test_decode_rejects_bad_frames_with_clear_errors(void **state) {
     json_decref(post);
 }
 
-/* A corrupt body (a string length running past the end) is an error, not
- * a crash or a huge allocation. */
-static void test_decode_rejects_corrupt_string_length(void **state) {
-    json_t *post = rc_load(rc_post_json);
+/* A corrupt body is an error naming the field, never a crash or a huge
+ * allocation (avro-c alone would malloc whatever length the bytes say). */
+static void test_decode_rejects_corrupt_bodies_naming_the_field(void **state) {
+    json_t *post = rc_load(rc_post_json), *action = rc_load(rc_action_nulls_json);
     unsigned char *buf;
     char err[256];
     size_t len;
 
+    /* The Action body is 53 bytes. */
+    assert_int_equal(rc_serde_encode(*state, RC_SCHEMA_ACTION, NULL, action, (void **)&buf, &len, err, sizeof(err)),
+                     0);
+    assert_int_equal(len, 10 + 53);
+    buf[10] = 0x7E; /* post_id's length: 63 bytes, more than there is */
+    rc_assert_decode_error(*state, RC_SCHEMA_ACTION, buf, len, "truncated or corrupt record body");
+    rc_assert_decode_error(*state, RC_SCHEMA_ACTION, buf, len, ": post_id: string of 63 bytes but only 52 left");
+    buf[10] = 0x01; /* post_id's length: -1 */
+    rc_assert_decode_error(*state, RC_SCHEMA_ACTION, buf, len, ": post_id: negative string length -1");
+    buf[10] = 0x02;
+    /* post_id "1", platform "x", case_key "x:9" take 2+2+4 bytes; then rule. */
+    assert_int_equal(buf[10 + 8], 0x00);
+    buf[10 + 8] = 0x04; /* branch 2 of ["null", "string"] */
+    rc_assert_decode_error(*state, RC_SCHEMA_ACTION, buf, len, ": rule: union branch 2 out of range");
+    free(buf);
+
+    /* An array claiming a billion strings in a few bytes. With mentions
+     * and hashtags empty the body ends: mentions 0x00, hashtags 0x00,
+     * metrics 4 x 0x00, source_format (5 bytes), ingested_at (21 bytes). */
+    json_object_set_new(post, "mentions", json_array());
     assert_int_equal(rc_serde_encode(*state, RC_SCHEMA_POST, NULL, post, (void **)&buf, &len, err, sizeof(err)), 0);
-    buf[10] = 0x7E; /* id's length: 63 bytes, far more than there is */
-    rc_assert_decode_error(*state, RC_SCHEMA_POST, buf, len, "truncated or corrupt");
+    size_t off = len - 32;
+    static const unsigned char billion[] = {0x80, 0xA8, 0xD6, 0xB9, 0x07}; /* zigzag(1e9) as a varint */
+    unsigned char *bad = malloc(len + sizeof(billion));
+    assert_int_equal(buf[off], 0x00);
+    memcpy(bad, buf, off);
+    memcpy(bad + off, billion, sizeof(billion));
+    memcpy(bad + off + sizeof(billion), buf + off + 1, len - off - 1);
+    rc_assert_decode_error(*state, RC_SCHEMA_POST, bad, len + sizeof(billion) - 1,
+                           ": mentions: 1000000000 elements cannot fit in the");
+    free(bad);
     free(buf);
     json_decref(post);
+    json_decref(action);
 }
 
 static double rc_now(void) {
@@ -405,7 +434,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_encode_fills_defaults_and_widens_integers_to_double, rc_setup,
                                         rc_teardown),
         cmocka_unit_test_setup_teardown(test_decode_rejects_bad_frames_with_clear_errors, rc_setup, rc_teardown),
-        cmocka_unit_test_setup_teardown(test_decode_rejects_corrupt_string_length, rc_setup, rc_teardown),
+        cmocka_unit_test_setup_teardown(test_decode_rejects_corrupt_bodies_naming_the_field, rc_setup, rc_teardown),
         cmocka_unit_test_setup_teardown(test_enriched_post_encode_decode_rate, rc_setup, rc_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
