@@ -58,6 +58,12 @@ int rc_serde_encode(rc_serde_t *serde, rc_schema_id_t id, const char *topic, con
 json_t *rc_serde_decode(rc_serde_t *serde, rc_schema_id_t expected, const void *buf, size_t len, char *errstr,
                         size_t errstr_size);
 
+/* Whether the last failed rc_serde_encode()/rc_serde_decode() on "serde"
+ * failed for a reason that may go away on retry (the schema registry was
+ * unreachable, or answered 408/429/5xx) rather than because of the record
+ * itself: the caller should back off and retry instead of dead-lettering. */
+int rc_serde_error_is_retriable(const rc_serde_t *serde);
+
 /* Pure helpers (no I/O), exposed for tests and tools. */
 /* Parsing Canonical Form of a schema given as JSON text; malloc'd, or NULL. */
 char *rc_avro_canonical_form(const char *schema_json, char *errstr, size_t errstr_size);
