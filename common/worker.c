@@ -487,6 +487,12 @@ int rc_worker_dead_letter(rc_worker_t *w, rc_input_t *in, const char *error_clas
     va_start(ap, fmt);
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
+    if (in->line) {
+        /* Say which input line; a parser's own "line 1" is within the record. */
+        char tmp[sizeof(reason)];
+        snprintf(tmp, sizeof(tmp), "input line %ld: %s", in->line, reason);
+        memcpy(reason, tmp, sizeof(reason));
+    }
     rc_now_rfc3339(at, sizeof(at));
     int utf8 = rc_utf8_valid(in->data, in->len);
     if (!utf8)
@@ -518,8 +524,6 @@ int rc_worker_dead_letter(rc_worker_t *w, rc_input_t *in, const char *error_clas
             ret = rc_write_line(w->dlq, dl, err, sizeof(err));
         else
             ret = 0; /* the log line above carries it */
-        if (in->line)
-            json_object_set_new(dl, "line", json_integer(in->line));
         goto out;
     }
     char key[256] = "";
@@ -662,8 +666,7 @@ static void rc_decode_input(rc_worker_t *w, rc_input_t *in) {
         json_error_t jerr;
         in->record = json_loadb(in->data, in->len, 0, &jerr);
         if (!in->record) {
-            rc_worker_dead_letter(w, in, "parse", "line %ld: invalid JSON at column %d: %s", in->line, jerr.column,
-                                  jerr.text);
+            rc_worker_dead_letter(w, in, "parse", "invalid JSON at column %d: %s", jerr.column, jerr.text);
             return;
         }
         /* File mode JSON must still be a valid record of the schema. */

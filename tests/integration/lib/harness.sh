@@ -1,0 +1,146 @@
+# Sourceable helpers for integration tests: a private redis-server, the
+# embedded broker (`ricochet dev --broker-only`) and the workers as real
+# processes, all on loopback in one temporary directory that is removed
+# (and every process stopped) when the test exits.
+#
+#   source "$(dirname "$0")/lib/harness.sh"
+#   h_start_redis; h_start_broker
+#   h_write_config "$H_DIR/ricochet.yaml" <<YAML ... YAML   (may use $H_BOOTSTRAP, $H_REDIS_URL)
+#   h_start_worker ingest; h_wait_ready ingest
+#   h_post_webhook FILE; h_consume TOPIC SCHEMA COUNT
+set -euo pipefail
+
+: "${RICOCHET_BIN:?RICOCHET_BIN must point at build/bin}"
+: "${RICOCHET_SOURCE_DIR:?RICOCHET_SOURCE_DIR must point at the source tree}"
+
+H_DIR=$(mktemp -d /tmp/ricochet-test.XXXXXX)
+H_PIDS=()
+declare -gA H_PORT H_PID
+
+h_cleanup() {
+  local rc=$?
+  for pid in "${H_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${H_PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [ "$rc" != 0 ]; then
+    echo "--- test failed (exit $rc); logs in $H_DIR:" >&2
+    for f in "$H_DIR"/*.log; do [ -f "$f" ] && { echo "== $f" >&2; tail -n 40 "$f" >&2; }; done
+  fi
+  [ "$rc" = 0 ] && rm -rf "$H_DIR"
+  return $rc
+}
+trap h_cleanup EXIT
+
+h_fail() { echo "FAIL: $*" >&2; exit 1; }
+h_pass() { echo "ok: $*"; }
+
+h_free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null && return
+  # No python: let the kernel pick through bash's /dev/tcp is not possible;
+  # fall back to a random high port that is not listening.
+  local p
+  while :; do p=$((20000 + RANDOM % 40000)); (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }; done
+}
+
+h_start_redis() {
+  local port; port=$(h_free_port)
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$H_DIR" --save "" --appendonly no \
+    >"$H_DIR/redis.log" 2>&1 &
+  H_PIDS+=($!)
+  for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  redis-cli -p "$port" ping >/dev/null || h_fail "redis-server did not start"
+  H_REDIS_PORT=$port
+  H_REDIS_URL="redis://127.0.0.1:$port"
+}
+
+h_start_broker() {
+  local cfg="$H_DIR/broker.yaml"
+  : >"$cfg"
+  "$RICOCHET_BIN/ricochet" dev --broker-only -c "$cfg" --partitions "${1:-4}" >"$H_DIR/broker.out" 2>"$H_DIR/broker.log" &
+  H_BROKER_PID=$!
+  H_PIDS+=($H_BROKER_PID)
+  for _ in $(seq 1 100); do grep -q bootstrap.servers "$H_DIR/broker.out" 2>/dev/null && break; sleep 0.05; done
+  H_BOOTSTRAP=$(sed -n 's/^bootstrap.servers=//p' "$H_DIR/broker.out")
+  [ -n "$H_BOOTSTRAP" ] || h_fail "embedded broker did not start"
+}
+
+# h_write_config FILE: a config for the workers; stdin is appended (route
+# rules, sinks...). Ports are free ones.
+h_write_config() {
+  local f=$1
+  H_PORT[ingest]=$(h_free_port); H_PORT[enrich]=$(h_free_port); H_PORT[route]=$(h_free_port)
+  cat >"$f" <<YAML
+log:
+  level: ${H_LOG_LEVEL:-info}
+kafka:
+  bootstrap.servers: $H_BOOTSTRAP
+redis:
+  url: $H_REDIS_URL
+ingest:
+  http_port: ${H_PORT[ingest]}
+enrich:
+  http_port: ${H_PORT[enrich]}
+route:
+  http_port: ${H_PORT[route]}
+YAML
+  # Merge the caller's extra route/ingest keys: they are given indented
+  # under a marker so one file holds everything.
+  cat >>"$f"
+  H_CONFIG=$f
+}
+
+h_start_worker() {
+  local stage=$1
+  "$RICOCHET_BIN/ricochet-$stage" -c "$H_CONFIG" >>"$H_DIR/$stage.log" 2>&1 &
+  H_PID[$stage]=$!
+  H_PIDS+=($!)
+}
+
+h_wait_ready() {
+  local stage=$1 i
+  for i in $(seq 1 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${H_PORT[$stage]}/readyz")" = 200 ] && return 0
+    kill -0 "${H_PID[$stage]}" 2>/dev/null || h_fail "ricochet-$stage exited early"
+    sleep 0.1
+  done
+  h_fail "ricochet-$stage not ready after 30 s"
+}
+
+# h_stop_worker STAGE: SIGTERM, wait, and return its exit code in H_RC.
+h_stop_worker() {
+  local stage=$1 pid=${H_PID[$stage]}
+  kill -TERM "$pid"
+  local t0=$SECONDS
+  set +e
+  wait "$pid"
+  H_RC=$?
+  set -e
+  H_STOP_SECONDS=$((SECONDS - t0))
+}
+
+h_post_webhook() {
+  curl -s -o "$H_DIR/webhook.out" -w '%{http_code}' -X POST --data-binary @"$1" \
+    -H 'Content-Type: application/x-ndjson' "http://127.0.0.1:${H_PORT[ingest]}/ingest"
+}
+
+# h_consume TOPIC SCHEMA COUNT [IDLE_MS]: JSON lines of the topic on stdout.
+h_consume() {
+  "$RICOCHET_BIN/ricochet" consume -b "$H_BOOTSTRAP" -t "$1" -s "$2" -n "$3" -i "${4:-5000}" 2>>"$H_DIR/consume.log"
+}
+
+h_metric() { # h_metric STAGE 'name{labels}' -> value (0 if absent)
+  curl -s "http://127.0.0.1:${H_PORT[$1]}/metrics" | awk -v k="$2" '$1==k {print $2; f=1} END {if(!f) print 0}'
+}
+
+# h_wait_metric STAGE SERIES VALUE [SECONDS]: until the series reaches VALUE.
+h_wait_metric() {
+  local i v
+  for i in $(seq 1 $((${4:-30} * 10))); do
+    v=$(h_metric "$1" "$2")
+    [ "${v%.*}" -ge "$3" ] 2>/dev/null && return 0
+    sleep 0.1
+  done
+  h_fail "$1 $2 = $v, expected >= $3"
+}
