@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# --check: 0 for a valid config; non-zero with file:line, the key and a hint
+# for a typo, a bad value, an unknown kafka property or a bad rule.
+source "$(dirname "$0")/lib/harness.sh"
+
+for s in ingest enrich route; do
+  RICOCHET_DEV_DIR="$H_DIR" "$RICOCHET_BIN/ricochet-$s" -c "$RICOCHET_SOURCE_DIR/examples/ricochet.yaml" --check \
+    2>"$H_DIR/check.err" || h_fail "ricochet-$s --check rejected the example config: $(cat "$H_DIR/check.err")"
+done
+h_pass "the example config is valid for every worker"
+
+expect_error() { # expect_error STAGE PATTERN <config
+  local stage=$1 pattern=$2 f="$H_DIR/bad.yaml"
+  cat >"$f"
+  if "$RICOCHET_BIN/ricochet-$stage" -c "$f" --check 2>"$H_DIR/check.err"; then
+    h_fail "ricochet-$stage --check accepted: $(cat "$f")"
+  fi
+  grep -qE "$pattern" "$H_DIR/check.err" || h_fail "expected /$pattern/, got: $(cat "$H_DIR/check.err")"
+}
+
+expect_error ingest "bad.yaml:3: .*'ingest.dedup_windw'.*did you mean 'ingest.dedup_window'" <<'YAML'
+log:
+  level: info
+ingest:
+  dedup_windw: 1h
+YAML
+h_pass "a misspelt key is reported with file:line and a hint"
+
+expect_error enrich "bad.yaml:2: .*kafka.bootstrap.servrs" <<'YAML'
+kafka:
+  bootstrap.servrs: localhost:9092
+YAML
+h_pass "an unknown librdkafka property is reported with its line"
+
+expect_error route "bad.yaml:4: .*no sink named 'tickts'" <<'YAML'
+route:
+  rules:
+    - actions:
+        - sink: tickts
+YAML
+h_pass "a rule naming an unknown sink is reported with its line"
+
+expect_error route "bad.yaml:[0-9]+: .*unknown sink type 'flie'.*did you mean 'file'" <<'YAML'
+route:
+  sinks:
+    t:
+      type: flie
+      path: /tmp/x
+YAML
+h_pass "an unknown sink type is reported with a hint"
+
+expect_error ingest "bad.yaml:2: .*RICOCHET_SURELY_UNSET" <<'YAML'
+redis:
+  url: ${RICOCHET_SURELY_UNSET}
+YAML
+h_pass "an unset environment variable is reported with its line"
+
+expect_error route "bad.yaml:3: .*intent.*'complain'" <<'YAML'
+route:
+  rules:
+    - when: {intent: complain}
+      actions: [{sink: x}]
+  sinks: {x: {type: file, path: /tmp/x}}
+YAML
+h_pass "an unknown intent in a rule is reported"
+
+"$RICOCHET_BIN/ricochet-route" --version | grep -q '^ricochet-route ' || h_fail "--version"
+"$RICOCHET_BIN/ricochet-route" --help | grep -q 'case_window' || h_fail "--help lists no config keys"
+h_pass "--version and --help"
