@@ -100,7 +100,7 @@ struct rc_worker {
     rc_config_entry_t *stage_table; /* common stage keys + the stage's own */
     void *stage_ctx;
 
-    int file_mode, dry_run;
+    int file_mode, dry_run, checking;
     FILE *out, *dlq;
     const char *topics[RC_OUT__CNT];
     const char *in_topic; /* the consumed topic's name */
@@ -131,6 +131,7 @@ const rc_common_conf_t *rc_worker_common(const rc_worker_t *w) { return &w->comm
 const rc_config_t *rc_worker_config(const rc_worker_t *w) { return w->cfg; }
 int rc_worker_file_mode(const rc_worker_t *w) { return w->file_mode; }
 int rc_worker_dry_run(const rc_worker_t *w) { return w->dry_run; }
+int rc_worker_checking(const rc_worker_t *w) { return w->checking; }
 const char *rc_worker_topic(const rc_worker_t *w, rc_out_t out) { return w->topics[out]; }
 
 rc_metric_t *rc_worker_counter(const rc_worker_t *w, const char *suffix, const char *labels, const char *help) {
@@ -490,8 +491,8 @@ int rc_worker_dead_letter(rc_worker_t *w, rc_input_t *in, const char *error_clas
     if (in->line) {
         /* Say which input line; a parser's own "line 1" is within the record. */
         char tmp[sizeof(reason)];
-        snprintf(tmp, sizeof(tmp), "input line %ld: %s", in->line, reason);
-        memcpy(reason, tmp, sizeof(reason));
+        memcpy(tmp, reason, sizeof(tmp));
+        snprintf(reason, sizeof(reason), "input line %ld: %.990s", in->line, tmp);
     }
     rc_now_rfc3339(at, sizeof(at));
     int utf8 = rc_utf8_valid(in->data, in->len);
@@ -1005,6 +1006,7 @@ int rc_worker_main(int argc, char **argv, const rc_stage_t *stage) {
     w->main_thread = pthread_self();
     pthread_mutex_init(&w->serde_http_mu, NULL);
     w->file_mode = in_path != NULL;
+    w->checking = check;
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--dry-run"))
             w->dry_run = 1;

@@ -127,6 +127,8 @@ const rc_common_conf_t *rc_worker_common(const rc_worker_t *w);
 const rc_config_t *rc_worker_config(const rc_worker_t *w);
 int rc_worker_file_mode(const rc_worker_t *w);
 int rc_worker_dry_run(const rc_worker_t *w);
+/* Non-zero under --check: validate, but connect to nothing. */
+int rc_worker_checking(const rc_worker_t *w);
 const char *rc_worker_topic(const rc_worker_t *w, rc_out_t out);
 
 /* Webhook inputs (HTTP thread): an input whose completion is awaited with

@@ -58,8 +58,9 @@ static int rc_ingest_init(void **ctxp, rc_worker_t *w, const void *conf, char *e
     ig->m_webhook_rejected =
         rc_worker_counter(w, "webhook_rejected_total", "reason=\"signature\"", "Webhook requests refused.");
     ig->m_webhook_ok = rc_worker_counter(w, "webhook_requests_total", NULL, "Webhook requests accepted.");
-    if (cc->redis_url) {
-        /* Connect lazily on the thread that uses it; here only validate. */
+    if (cc->redis_url && rc_worker_checking(w)) {
+        /* --check validates only; it connects to nothing. */
+    } else if (cc->redis_url) {
         ig->redis = rc_redis_connect(cc->redis_url, cc->redis_timeout_ms, errstr, errstr_size);
         if (!ig->redis && !rc_worker_file_mode(w)) {
             rc_log_warn("%s (dedup will retry)", errstr);

@@ -202,7 +202,7 @@ static int rc_route_init(void **ctxp, rc_worker_t *w, const void *conf, char *er
     rt->rules = rc_rules_parse(rc_worker_config(w), rt->conf->rules, rc_route_sink_exists, rt, errstr, errstr_size);
     if (!rt->rules)
         return -1;
-    if (cc->redis_url) {
+    if (cc->redis_url && !rc_worker_checking(w)) {
         rt->redis = rc_redis_connect(cc->redis_url, cc->redis_timeout_ms, errstr, errstr_size);
         if (!rt->redis)
             return -1;

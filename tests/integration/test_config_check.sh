@@ -18,7 +18,7 @@ expect_error() { # expect_error STAGE PATTERN <config
   grep -qE "$pattern" "$H_DIR/check.err" || h_fail "expected /$pattern/, got: $(cat "$H_DIR/check.err")"
 }
 
-expect_error ingest "bad.yaml:3: .*'ingest.dedup_windw'.*did you mean 'ingest.dedup_window'" <<'YAML'
+expect_error ingest "bad.yaml:4: .*'ingest.dedup_windw'.*did you mean 'ingest.dedup_window'" <<'YAML'
 log:
   level: info
 ingest:
