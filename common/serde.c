@@ -1067,6 +1067,11 @@ static void rc_writer_destroy(rc_writer_t *w) {
 void rc_serde_destroy(rc_serde_t *serde) {
     if (!serde)
         return;
+    /* Writers first: their resolved values point into our schemas' values. */
+    for (rc_writer_t *w = serde->writers, *n; w; w = n) {
+        n = w->next;
+        rc_writer_destroy(w);
+    }
     for (int i = 0; i < RC_SCHEMA__CNT; i++) {
         rc_serde_schema_t *s = &serde->schemas[i];
         for (rc_topic_id_t *t = s->topic_ids, *n; t; t = n) {
@@ -1081,10 +1086,6 @@ void rc_serde_destroy(rc_serde_t *serde) {
         if (s->schema)
             avro_schema_decref(s->schema);
         rc_plan_clear(&s->plan);
-    }
-    for (rc_writer_t *w = serde->writers, *n; w; w = n) {
-        n = w->next;
-        rc_writer_destroy(w);
     }
     if (serde->writer)
         avro_writer_free(serde->writer);
