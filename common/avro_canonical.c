@@ -54,7 +54,8 @@ typedef struct {
 /* Deep enough for any real schema; bounds recursion on hostile input. */
 #define RC_CANON_MAX_DEPTH 64
 
-static const char *const rc_avro_primitives[] = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"};
+static const char *const rc_avro_primitives[] = {"null",  "boolean", "int",   "long",
+                                                 "float", "double",  "bytes", "string"};
 
 static int rc_canon_is_primitive(const char *s) {
     for (size_t i = 0; i < sizeof(rc_avro_primitives) / sizeof(rc_avro_primitives[0]); i++)

@@ -32,7 +32,8 @@ void rc_schema_registry_destroy(rc_schema_registry_t *sr); /* safe on NULL */
 
 /* Registers "schema_json" (borrowed) under "subject" (borrowed) and sets
  * *idp to the registry's id for it. Served from the cache after the first
- * success. Returns 0, or -1 with errstr. */
+ * success, which also caches id -> schema for rc_schema_registry_get_by_id.
+ * Returns 0, or -1 with errstr. */
 int rc_schema_registry_register(rc_schema_registry_t *sr, const char *subject, const char *schema_json, int32_t *idp,
                                 char *errstr, size_t errstr_size);
 

@@ -48,8 +48,8 @@ static const rc_vector_t rc_vectors[] = {
     {"[ \"int\"  ]", "[\"int\"]", 1, -5232228896498058493LL},
     {"[ \"int\" , {\"type\":\"boolean\"} ]", "[\"int\",\"boolean\"]", 1, 5392556393470105090LL},
     /* 019 .. 026: records, namespaces, stripped attributes, key order */
-    {"{\"fields\":[], \"type\":\"record\", \"name\":\"foo\"}", "{\"name\":\"foo\",\"type\":\"record\",\"fields\":[]}", 1,
-     -4824392279771201922LL},
+    {"{\"fields\":[], \"type\":\"record\", \"name\":\"foo\"}",
+     "{\"name\":\"foo\",\"type\":\"record\",\"fields\":[]}", 1, -4824392279771201922LL},
     {"{\"fields\":[], \"type\":\"record\", \"name\":\"foo\", \"namespace\":\"x.y\"}",
      "{\"name\":\"x.y.foo\",\"type\":\"record\",\"fields\":[]}", 1, 5916914534497305771LL},
     {"{\"fields\":[], \"type\":\"record\", \"name\":\"a.b.foo\", \"namespace\":\"x.y\"}",
@@ -72,7 +72,8 @@ static const rc_vector_t rc_vectors[] = {
     /* 027 .. 030: enums and fixed */
     {"{\"type\":\"enum\", \"name\":\"foo\", \"symbols\":[\"A1\"]}",
      "{\"name\":\"foo\",\"type\":\"enum\",\"symbols\":[\"A1\"]}", 1, -6342190197741309591LL},
-    {"{\"namespace\":\"x.y.z\", \"type\":\"enum\", \"name\":\"foo\", \"doc\":\"foo bar\", \"symbols\":[\"A1\", \"A2\"]}",
+    {"{\"namespace\":\"x.y.z\", \"type\":\"enum\", \"name\":\"foo\", \"doc\":\"foo bar\", "
+     "\"symbols\":[\"A1\", \"A2\"]}",
      "{\"name\":\"x.y.z.foo\",\"type\":\"enum\",\"symbols\":[\"A1\",\"A2\"]}", 1, -4448647247586288245LL},
     {"{\"name\":\"foo\",\"type\":\"fixed\",\"size\":15}", "{\"name\":\"foo\",\"type\":\"fixed\",\"size\":15}", 1,
      1756455273707447556LL},
@@ -142,7 +143,8 @@ static void test_canonical_form_qualifies_nested_names_and_references(void **sta
 /* [STRINGS], [INTEGERS], [PRIMITIVES] with extra attributes. */
 static void test_canonical_form_unescapes_strings_and_unquotes_sizes(void **state) {
     char err[256];
-    char *pcf = rc_avro_canonical_form("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"\\u0041B\"]}", err, sizeof(err));
+    char *pcf =
+        rc_avro_canonical_form("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"\\u0041B\"]}", err, sizeof(err));
     assert_non_null(pcf);
     assert_string_equal(pcf, "{\"name\":\"E\",\"type\":\"enum\",\"symbols\":[\"AB\"]}");
     free(pcf);

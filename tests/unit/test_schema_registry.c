@@ -225,8 +225,8 @@ static void test_encode_registers_schema_once_per_subject_and_frames_with_its_id
     assert_string_equal(fx->last_content_type, "application/vnd.schemaregistry.v1+json");
 
     /* Another topic is another subject: one more registration, same id. */
-    assert_int_equal(rc_serde_encode(serde, RC_SCHEMA_POST, "posts-replay", post, (void **)&buf, &len, err, sizeof(err)),
-                     0);
+    assert_int_equal(
+        rc_serde_encode(serde, RC_SCHEMA_POST, "posts-replay", post, (void **)&buf, &len, err, sizeof(err)), 0);
     assert_int_equal(buf[4], 100);
     free(buf);
     assert_int_equal(rc_fx_count(fx, &fx->n_register), 2);
