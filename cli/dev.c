@@ -114,8 +114,8 @@ static void rc_bin_path(char *out, size_t out_size, const char *name) {
         char *slash = strrchr(self, '/');
         if (slash) {
             *slash = '\0';
-            snprintf(out, out_size, "%s/%s", self, name);
-            if (access(out, X_OK) == 0)
+            if ((size_t)snprintf(out, out_size, "%.*s/%s", (int)(out_size / 2), self, name) < out_size &&
+                access(out, X_OK) == 0)
                 return;
         }
     }
@@ -342,7 +342,7 @@ int rc_cmd_dev(int argc, char **argv) {
     if (!realpath(cfg_path, cfg_abs))
         snprintf(cfg_abs, sizeof(cfg_abs), "%s", cfg_path);
     for (int i = 0; i < 3; i++) {
-        char bin[PATH_MAX], name[64];
+        char bin[PATH_MAX + 64], name[64];
         snprintf(name, sizeof(name), "ricochet-%s", ws[i].name);
         rc_bin_path(bin, sizeof(bin), name);
         char *wargv[] = {bin, "-c", cfg_abs, NULL};

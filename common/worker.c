@@ -405,11 +405,25 @@ static int rc_produce(rc_worker_t *w, rc_input_t *in, const char *topic, rc_sche
     rc_serde_t *serde = on_main ? w->serde : w->serde_http;
     rd_kafka_resp_err_t err;
 
-    if (!on_main)
-        pthread_mutex_lock(&w->serde_http_mu);
-    int rc = rc_serde_encode(serde, schema, topic, record, &buf, &len, errstr, errstr_size);
-    if (!on_main)
-        pthread_mutex_unlock(&w->serde_http_mu);
+    int rc;
+    for (int attempt = 1;; attempt++) {
+        if (!on_main)
+            pthread_mutex_lock(&w->serde_http_mu);
+        rc = rc_serde_encode(serde, schema, topic, record, &buf, &len, errstr, errstr_size);
+        int retriable = rc && rc_serde_error_is_retriable(serde);
+        if (!on_main)
+            pthread_mutex_unlock(&w->serde_http_mu);
+        if (!retriable || w->fatal)
+            break;
+        /* Registry down while registering our schema: retry, then stop
+         * without committing rather than dead-letter a good record. */
+        if (attempt >= 5 || rc_stop) {
+            rc_log_error("schema registry unavailable (%s); stopping without committing", errstr);
+            w->fatal = 1;
+            break;
+        }
+        sleep((unsigned)attempt);
+    }
     if (rc)
         return -1;
     rc_track_hold(in ? in->track : NULL);
@@ -682,7 +696,22 @@ static void rc_decode_input(rc_worker_t *w, rc_input_t *in) {
         free(buf);
         return;
     }
-    in->record = rc_serde_decode(w->serde, w->stage->in_schema, in->data, in->len, err, sizeof(err));
+    for (int attempt = 1;; attempt++) {
+        in->record = rc_serde_decode(w->serde, w->stage->in_schema, in->data, in->len, err, sizeof(err));
+        if (in->record || !rc_serde_error_is_retriable(w->serde))
+            break;
+        /* The schema registry is unreachable: not the record's fault, so
+         * never dead-letter it. Retry a little, then stop without committing
+         * so the record is read again after a restart. */
+        if (attempt >= 5 || rc_stop) {
+            rc_log_error("schema registry unavailable (%s); stopping without committing", err);
+            w->fatal = 1;
+            in->dead = 1; /* keep it from process(); its offset is not stored */
+            return;
+        }
+        rc_log_warn("schema registry unavailable (%s); retrying in %d s", err, attempt);
+        sleep((unsigned)attempt);
+    }
     if (!in->record)
         rc_worker_dead_letter(w, in, "schema", "%s", err);
 }
