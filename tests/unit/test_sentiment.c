@@ -1,0 +1,229 @@
+/*
+ * The VADER port (enrich/vader.c) and the sentiment analyser.
+ *
+ * The headline test scores the 4,200 rated tweets of the VADER paper
+ * (tests/data/vader/tweets_GroundTruth.txt) and checks the Pearson
+ * correlation with the mean human rating; the rest pin the individual rules
+ * and the example sentences of the reference documentation, whose scores a
+ * faithful port reproduces to the fourth decimal.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analyse.h"
+
+static rc_vader_t *vader;
+
+static int setup(void **state) {
+    char errstr[256];
+    vader = rc_vader_new(errstr, sizeof(errstr));
+    if (vader == NULL) {
+        fprintf(stderr, "rc_vader_new: %s\n", errstr);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state) {
+    rc_vader_destroy(vader);
+    return 0;
+}
+
+static double compound(const char *text) {
+    double c;
+    rc_vader_score(vader, text, &c, NULL, NULL, NULL);
+    return c;
+}
+
+static void test_vader_correlates_with_human_ratings_of_tweets(void **state) {
+    const char *src = getenv("RICOCHET_SOURCE_DIR");
+    assert_non_null(src);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/tests/data/vader/tweets_GroundTruth.txt", src);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+
+    char line[8192];
+    size_t n = 0;
+    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *t1 = strchr(line, '\t');
+        char *t2 = t1 != NULL ? strchr(t1 + 1, '\t') : NULL;
+        if (t2 == NULL)
+            continue;
+        double y = strtod(t1 + 1, NULL);
+        double x = compound(t2 + 1);
+        n++;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        syy += y * y;
+        sxy += x * y;
+    }
+    fclose(f);
+    assert_int_equal(n, 4200);
+    double r = (n * sxy - sx * sy) / sqrt((n * sxx - sx * sx) * (n * syy - sy * sy));
+    printf("Pearson r (VADER compound vs mean human rating, %zu tweets) = %.4f\n", n, r);
+    assert_true(r >= 0.87);
+}
+
+/* Sentences and scores from the reference implementation's documentation. */
+static void test_vader_reproduces_reference_examples(void **state) {
+    static const struct {
+        const char *text;
+        double compound, neg, neu, pos;
+    } cases[] = {
+        {"VADER is smart, handsome, and funny.", 0.8316, 0.0, 0.254, 0.746},
+        {"VADER is smart, handsome, and funny!", 0.8439, 0.0, 0.248, 0.752},
+        {"VADER is very smart, handsome, and funny.", 0.8545, 0.0, 0.299, 0.701},
+        {"VADER is VERY SMART, handsome, and FUNNY.", 0.9227, 0.0, 0.246, 0.754},
+        {"VADER is VERY SMART, handsome, and FUNNY!!!", 0.9342, 0.0, 0.233, 0.767},
+        {"VADER is VERY SMART, uber handsome, and FRIGGIN FUNNY!!!", 0.9469, 0.0, 0.294, 0.706},
+        {"VADER is not smart, handsome, nor funny.", -0.7424, 0.646, 0.354, 0.0},
+        {"The book was good.", 0.4404, 0.0, 0.508, 0.492},
+        {"At least it isn't a horrible book.", 0.431, 0.0, 0.678, 0.322},
+        {"The book was only kind of good.", 0.3832, 0.0, 0.697, 0.303},
+        {"The plot was good, but the characters are uncompelling and the dialog is not great.", -0.7042, 0.327,
+         0.579, 0.094},
+        {"Today SUX!", -0.5461, 0.779, 0.221, 0.0},
+        {"Today only kinda sux! But I'll get by, lol", 0.5249, 0.127, 0.556, 0.317},
+        {"Make sure you :) or :D today!", 0.8633, 0.0, 0.294, 0.706},
+        {"Catch utf-8 emoji such as \xf0\x9f\x92\x98 and \xf0\x9f\x92\x8b and \xf0\x9f\x98\x81", 0.875, 0.0, 0.583,
+         0.417},
+        {"Not bad at all", 0.431, 0.0, 0.513, 0.487},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        double c, pos, neu, neg;
+        rc_vader_score(vader, cases[i].text, &c, &pos, &neu, &neg);
+        if (fabs(c - cases[i].compound) > 1e-4 || fabs(neg - cases[i].neg) > 1e-3 ||
+            fabs(neu - cases[i].neu) > 1e-3 || fabs(pos - cases[i].pos) > 1e-3)
+            fail_msg("\"%s\": got %.4f/%.3f/%.3f/%.3f, want %.4f/%.3f/%.3f/%.3f", cases[i].text, c, neg, neu, pos,
+                     cases[i].compound, cases[i].neg, cases[i].neu, cases[i].pos);
+    }
+}
+
+static void test_vader_negation_flips_polarity(void **state) {
+    assert_true(compound("The service was good") > 0.05);
+    assert_true(compound("The service was not good") < -0.05);
+    assert_true(compound("The service wasn't good") < -0.05);
+    /* up to three words back */
+    assert_true(compound("The service was never really that good") < 0);
+}
+
+static void test_vader_caps_emphasis_only_when_case_is_mixed(void **state) {
+    assert_true(compound("The service was GREAT") > compound("The service was great"));
+    /* All capitals is shouting everywhere, so nothing stands out. */
+    assert_true(fabs(compound("THE SERVICE WAS GREAT") - compound("the service was great")) < 1e-9);
+}
+
+static void test_vader_but_weights_the_second_clause(void **state) {
+    assert_true(compound("The food was great, but the service was terrible") < 0);
+    assert_true(compound("The food was terrible, but the service was great") > 0);
+}
+
+static void test_vader_exclamation_marks_intensify_up_to_four(void **state) {
+    double one = compound("The service was great"), two = compound("The service was great!!");
+    assert_true(two > one);
+    assert_true(compound("The service was terrible!!") < compound("The service was terrible"));
+    assert_true(fabs(compound("The service was great!!!!") - compound("The service was great!!!!!!!")) < 1e-9);
+    /* a single question mark adds nothing, several do */
+    assert_true(fabs(compound("Was it great?") - compound("Was it great")) < 1e-9);
+    assert_true(compound("Was it great???") > compound("Was it great"));
+}
+
+static void test_vader_emoji_score_through_their_description(void **state) {
+    /* U+1F600 grinning face, U+1F620 angry face */
+    assert_true(compound("\xf0\x9f\x98\x80") > 0.05);
+    assert_true(compound("my flight \xf0\x9f\x98\xa0") < -0.05);
+    assert_true(compound("it arrived") == 0.0);
+    assert_true(compound("it arrived \xf0\x9f\x98\x80") > 0.05);
+}
+
+static void test_vader_boosters_and_dampeners(void **state) {
+    double plain = compound("The agent was helpful");
+    assert_true(compound("The agent was extremely helpful") > plain);
+    assert_true(compound("The agent was slightly helpful") < plain);
+    assert_true(compound("The agent was kind of helpful") < plain);
+    /* boosters push negative words further down too */
+    assert_true(compound("The agent was extremely rude") < compound("The agent was rude"));
+}
+
+static void test_vader_least_negates_but_at_least_does_not(void **state) {
+    assert_true(compound("the least helpful agent") < 0);
+    assert_true(compound("at least helpful") > 0);
+}
+
+static void test_vader_empty_and_wordless_text_score_zero(void **state) {
+    double c, pos, neu, neg;
+    rc_vader_score(vader, "", &c, &pos, &neu, &neg);
+    assert_true(c == 0.0 && pos == 0.0 && neu == 0.0 && neg == 0.0);
+    rc_vader_score(vader, "   \t ", &c, &pos, &neu, &neg);
+    assert_true(c == 0.0);
+    rc_vader_score(vader, "the a of", &c, &pos, &neu, &neg);
+    assert_true(c == 0.0);
+    assert_true(fabs(neu - 1.0) < 1e-9);
+}
+
+static void test_vader_long_text_uses_the_heap_path(void **state) {
+    /* More tokens than the on-stack scratch holds; must score like one copy. */
+    size_t reps = 400;
+    const char *unit = "good food ";
+    char *big = malloc(reps * strlen(unit) + 1);
+    assert_non_null(big);
+    big[0] = '\0';
+    for (size_t i = 0; i < reps; i++)
+        strcat(big, unit);
+    double c = compound(big);
+    free(big);
+    assert_true(c > 0.99);
+}
+
+static void test_sentiment_analyser_labels_by_thresholds(void **state) {
+    char errstr[256];
+    rc_analysers_t *an = rc_analysers_new(errstr, sizeof(errstr));
+    assert_non_null(an);
+    static const struct {
+        const char *text, *label;
+    } cases[] = {
+        {"Great flight, thank you", "positive"},
+        {"My bag is lost", "negative"},
+        {"Boarding at 10", "neutral"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        json_t *post = json_pack("{s:s, s:{s:s, s:s}}", "text", cases[i].text, "author", "id", "1", "handle", "h");
+        json_t *e = rc_analyse(an, post, "2026-11-22T06:38:31Z", errstr, sizeof(errstr));
+        assert_non_null(e);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(e, "sentiment"), "label")),
+                            cases[i].label);
+        json_decref(e);
+        json_decref(post);
+    }
+    rc_analysers_destroy(an);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vader_correlates_with_human_ratings_of_tweets),
+        cmocka_unit_test(test_vader_reproduces_reference_examples),
+        cmocka_unit_test(test_vader_negation_flips_polarity),
+        cmocka_unit_test(test_vader_caps_emphasis_only_when_case_is_mixed),
+        cmocka_unit_test(test_vader_but_weights_the_second_clause),
+        cmocka_unit_test(test_vader_exclamation_marks_intensify_up_to_four),
+        cmocka_unit_test(test_vader_emoji_score_through_their_description),
+        cmocka_unit_test(test_vader_boosters_and_dampeners),
+        cmocka_unit_test(test_vader_least_negates_but_at_least_does_not),
+        cmocka_unit_test(test_vader_empty_and_wordless_text_score_zero),
+        cmocka_unit_test(test_vader_long_text_uses_the_heap_path),
+        cmocka_unit_test(test_sentiment_analyser_labels_by_thresholds),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
