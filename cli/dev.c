@@ -401,19 +401,23 @@ int rc_cmd_dev(int argc, char **argv) {
      * record enrich produced, nothing is in flight, twice in a row. */
     deadline = rc_mono_ms() + timeout_s * 1000;
     int stable = 0;
+    double posts = 0, e_in = 0, e_out = 0, r_in = 0, fl = 0;
     while (!rc_dev_stop && rc_mono_ms() < deadline && stable < 2) {
         usleep(300000);
         rc_dev_scrape(hc, ws, 3);
-        double posts = rc_dev_metric(ws, 0, "ricochet_ingest_posts_total", NULL);
-        double e_in = rc_dev_metric(ws, 1, "ricochet_enrich_records_in_total", NULL);
-        double e_out = rc_dev_metric(ws, 1, "ricochet_enrich_records_out_total", "output=\"enriched\"");
-        double r_in = rc_dev_metric(ws, 2, "ricochet_route_records_in_total", NULL);
-        double fl = rc_dev_metric(ws, 1, "ricochet_enrich_in_flight", NULL) +
+        posts = rc_dev_metric(ws, 0, "ricochet_ingest_posts_total", NULL);
+        e_in = rc_dev_metric(ws, 1, "ricochet_enrich_records_in_total", NULL);
+        e_out = rc_dev_metric(ws, 1, "ricochet_enrich_records_out_total", "output=\"enriched\"");
+        r_in = rc_dev_metric(ws, 2, "ricochet_route_records_in_total", NULL);
+        fl = rc_dev_metric(ws, 1, "ricochet_enrich_in_flight", NULL) +
                     rc_dev_metric(ws, 2, "ricochet_route_in_flight", NULL);
         stable = (posts == accepted && e_in >= posts && r_in >= e_out && fl == 0) ? stable + 1 : 0;
     }
     if (stable < 2) {
-        fprintf(stderr, "ricochet dev: the stream was not through within %ld s; logs in %s\n", timeout_s, dir);
+        fprintf(stderr,
+                "ricochet dev: the stream was not through within %ld s (webhook accepted %ld, ingest produced "
+                "%.0f, enrich took %.0f and produced %.0f, route took %.0f, %.0f in flight); logs in %s\n",
+                timeout_s, accepted, posts, e_in, e_out, r_in, fl, dir);
         goto out;
     }
     rc_dev_scrape(hc, ws, 3);

@@ -20,9 +20,11 @@ double rc_prom_value(const char *text, const char *name, const char *labels) {
                 take = lb[0] == '{' && !strncmp(lb + 1, labels, ll) && lb[1 + ll] == '}';
             }
             if (take) {
-                const char *sp = strrchr(p, ' ');
-                if (sp && (!eol || sp < eol))
-                    sum += strtod(sp + 1, NULL);
+                const char *end = eol ? eol : p + strlen(p), *sp = end;
+                while (sp > p && sp[-1] != ' ')
+                    sp--;
+                if (sp > p)
+                    sum += strtod(sp, NULL);
             }
         }
         p = eol ? eol + 1 : NULL;

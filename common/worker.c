@@ -670,6 +670,14 @@ static int rc_process(rc_worker_t *w, rc_input_t *ins, size_t n) {
     return rc;
 }
 
+int rc_worker_process_inputs(rc_worker_t *w, rc_input_t **in, size_t n) {
+    int64_t t0 = rc_mono_ms();
+    rc_metric_inc(w->m_in, n);
+    int rc = w->stage->process(w->stage_ctx, w, in, n);
+    rc_metric_observe(w->m_batch_seconds, (double)(rc_mono_ms() - t0) / 1000.0);
+    return rc;
+}
+
 /* Decode a consumed record; undecodable ones are dead-lettered here so a
  * stage only ever sees valid records. */
 static void rc_decode_input(rc_worker_t *w, rc_input_t *in) {

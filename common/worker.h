@@ -138,6 +138,9 @@ const char *rc_worker_topic(const rc_worker_t *w, rc_out_t out);
 rc_input_t *rc_worker_input_new_waiter(rc_worker_t *w, const char *data, size_t len);
 int rc_worker_input_wait(rc_worker_t *w, rc_input_t *in, long timeout_ms);
 void rc_worker_input_free(rc_input_t *in);
+/* Hand webhook inputs to the stage's process() (counted and timed like any
+ * other input). Returns process()'s result. */
+int rc_worker_process_inputs(rc_worker_t *w, rc_input_t **in, size_t n);
 
 /* A metric named ricochet_<stage>_<suffix>. */
 rc_metric_t *rc_worker_counter(const rc_worker_t *w, const char *suffix, const char *labels, const char *help);

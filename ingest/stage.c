@@ -221,7 +221,7 @@ static int rc_ingest_webhook(void *opaque, const rc_http_req_t *req, rc_http_rep
         reply->body = strdup("{\"error\":\"empty body\"}");
         goto out;
     }
-    rc_ingest_process(ig, ig->w, ins, n);
+    rc_worker_process_inputs(ig->w, ins, n);
     for (size_t i = 0; i < n; i++) {
         int rc = rc_worker_input_wait(ig->w, ins[i], c->webhook_timeout_ms);
         if (ins[i]->dead) {
