@@ -27,6 +27,10 @@ typedef struct rc_analysis {
     json_t *urgency_reasons; /* array of strings (owned by the analysis) */
     json_t *entities;        /* object as in enriched_post.avsc Entities (owned) */
     char language[8];        /* ISO 639-1 or "und" */
+    /* post.text split into words once for every rule-based analyser
+     * (enrich/analysers/text.h), set by rc_analyse() (borrowed). An analyser
+     * run on its own with NULL here splits the text itself. */
+    const struct rc_words *words;
 } rc_analysis_t;
 
 typedef struct rc_analyser {

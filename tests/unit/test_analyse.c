@@ -195,7 +195,35 @@ static void test_language_guesses_from_function_words_otherwise(void **state) {
 static void test_language_is_und_when_unsure(void **state) {
     assert_string_equal(language_of("", NULL), "und");
     assert_string_equal(language_of("DEN SFO LAX 12345 #travel", NULL), "und");
-    assert_string_equal(language_of("\xe6\x88\x91\xe7\x9a\x84\xe8\x88\xaa\xe7\x8f\xad\xe5\xbb\xb6\xe8\xaf\xaf\xe4\xba\x86", NULL), "und");
+    /* Chinese: "my flight is delayed" */
+    assert_string_equal(
+        language_of("\xe6\x88\x91\xe7\x9a\x84\xe8\x88\xaa\xe7\x8f\xad\xe5\xbb\xb6\xe8\xaf\xaf\xe4\xba\x86", NULL),
+        "und");
+}
+
+/* Text is not always clean UTF-8 by the time it gets here (the Avro path
+ * does not validate it): nothing may read out of bounds or crash. */
+static void test_analyse_survives_arbitrary_bytes(void **state) {
+    static const char alphabet[] = "aZ @#!?.:'-_/0123456789 \t\xe2\x80\x99\xf0\x9f\x98\x80\xc3\xa9\xff\x80http://www.";
+    uint32_t seed = 12345;
+    char text[600];
+    for (int round = 0; round < 2000; round++) {
+        size_t len = (size_t)(round % 599);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            text[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+        }
+        text[len] = '\0';
+        json_t *post = make_post("", NULL);
+        json_object_set_new(post, "text", json_stringn_nocheck(text, len));
+        json_t *e = analyse_ok(post);
+        json_int_t u = json_integer_value(json_object_get(e, "urgency"));
+        double score = json_real_value(json_object_get(json_object_get(e, "sentiment"), "score"));
+        assert_true(u >= 0 && u <= 100);
+        assert_true(score >= -1.0 && score <= 1.0);
+        json_decref(e);
+        json_decref(post);
+    }
 }
 
 int main(void) {
@@ -207,6 +235,7 @@ int main(void) {
         cmocka_unit_test(test_language_uses_platform_tag_when_set),
         cmocka_unit_test(test_language_guesses_from_function_words_otherwise),
         cmocka_unit_test(test_language_is_und_when_unsure),
+        cmocka_unit_test(test_analyse_survives_arbitrary_bytes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
