@@ -59,7 +59,9 @@ json_t *rc_analyse(const rc_analysers_t *an, json_t *post, const char *now_rfc33
 typedef struct rc_vader rc_vader_t;
 rc_vader_t *rc_vader_new(char *errstr, size_t errstr_size); /* uses the embedded lexicons */
 void rc_vader_destroy(rc_vader_t *v);
-/* Scores "text" (UTF-8). Thread-safe. */
+/* Scores "text" (UTF-8, borrowed) as the reference VADER does, rounded as it
+ * reports them (compound to 4 decimals, proportions to 3). Any output
+ * pointer may be NULL. Thread-safe. */
 void rc_vader_score(const rc_vader_t *v, const char *text, double *compound, double *pos, double *neu, double *neg);
 
 #endif

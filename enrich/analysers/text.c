@@ -101,7 +101,7 @@ static void emit(splitter_t *s, const unsigned char *a, const unsigned char *b, 
     w->len = (uint32_t)(b - a);
     w->kind = kind;
     w->low = s->low;
-    size_t upper = 0, lower = 0, digits = 0, other = 0;
+    size_t upper = 0, lower = 0, digits = 0;
     int first_upper = *a >= 'A' && *a <= 'Z';
     for (const unsigned char *q = a; q < b; q++) {
         unsigned char c = *q;
@@ -113,8 +113,6 @@ static void emit(splitter_t *s, const unsigned char *a, const unsigned char *b, 
             lower++;
         } else if (c >= '0' && c <= '9') {
             digits++;
-        } else {
-            other++;
         }
         if (kind == RC_WORD_PLAIN && (c == '\'' || (c == 0xe2 && b - q >= 3 && q[1] == 0x80 &&
                                                     (q[2] == 0x98 || q[2] == 0x99)))) {
@@ -132,7 +130,6 @@ static void emit(splitter_t *s, const unsigned char *a, const unsigned char *b, 
                                                                                               : RC_CAPS_NONE;
     w->alpha = upper + lower == w->len;
     w->digits = digits > 255 ? 255 : (unsigned char)digits;
-    (void)other;
 }
 
 int rc_words_split(rc_words_t *ws, const char *text) {

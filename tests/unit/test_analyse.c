@@ -165,6 +165,39 @@ static void test_analyser_registry_runs_language_sentiment_entities_intent_urgen
     rc_analysers_destroy(NULL); /* safe on NULL */
 }
 
+/* An analyser run on its own (no shared word split) splits the text itself
+ * and finds the same things. */
+static void test_analyser_runs_alone_without_shared_words(void **state) {
+    const rc_analyser_t *entities = NULL;
+    for (size_t i = 0; rc_analyser_registry[i] != NULL; i++) {
+        if (strcmp(rc_analyser_registry[i]->name, "entities") == 0)
+            entities = rc_analyser_registry[i];
+    }
+    assert_non_null(entities);
+    char errstr[256];
+    void *st = NULL;
+    assert_int_equal(entities->init(&st, errstr, sizeof(errstr)), 0);
+
+    json_t *post = make_post("RUDEST AGENT IN DENVER. KIMBERLY S. GATE C39. NOT HAPPY @SWA.", NULL);
+    rc_analysis_t a;
+    memset(&a, 0, sizeof(a));
+    a.post = post;
+    a.text = json_string_value(json_object_get(post, "text"));
+    a.entities = json_pack("{s:[], s:[], s:[], s:[], s:[], s:[]}", "mentions", "hashtags", "urls", "people",
+                           "places", "references");
+    assert_null(a.words);
+    assert_int_equal(entities->run(st, &a, errstr, sizeof(errstr)), 0);
+
+    json_t *e = analyse_ok(post);
+    assert_true(json_equal(a.entities, json_object_get(e, "entities")));
+    assert_int_equal(json_array_size(json_object_get(a.entities, "people")), 1);
+
+    json_decref(e);
+    json_decref(a.entities);
+    json_decref(post);
+    entities->destroy(st);
+}
+
 static const char *language_of(const char *text, const char *lang) {
     static char out[8];
     json_t *post = make_post(text, lang);
@@ -232,6 +265,7 @@ int main(void) {
         cmocka_unit_test(test_analyse_references_the_post_without_copying),
         cmocka_unit_test(test_analyse_rejects_post_without_text),
         cmocka_unit_test(test_analyser_registry_runs_language_sentiment_entities_intent_urgency),
+        cmocka_unit_test(test_analyser_runs_alone_without_shared_words),
         cmocka_unit_test(test_language_uses_platform_tag_when_set),
         cmocka_unit_test(test_language_guesses_from_function_words_otherwise),
         cmocka_unit_test(test_language_is_und_when_unsure),
