@@ -27,6 +27,10 @@ typedef struct rc_analysis {
     json_t *urgency_reasons; /* array of strings (owned by the analysis) */
     json_t *entities;        /* object as in enriched_post.avsc Entities (owned) */
     char language[8];        /* ISO 639-1 or "und" */
+    /* post.text split into words once for every rule-based analyser
+     * (enrich/analysers/text.h), set by rc_analyse() (borrowed). An analyser
+     * run on its own with NULL here splits the text itself. */
+    const struct rc_words *words;
 } rc_analysis_t;
 
 typedef struct rc_analyser {
@@ -55,7 +59,9 @@ json_t *rc_analyse(const rc_analysers_t *an, json_t *post, const char *now_rfc33
 typedef struct rc_vader rc_vader_t;
 rc_vader_t *rc_vader_new(char *errstr, size_t errstr_size); /* uses the embedded lexicons */
 void rc_vader_destroy(rc_vader_t *v);
-/* Scores "text" (UTF-8). Thread-safe. */
+/* Scores "text" (UTF-8, borrowed) as the reference VADER does, rounded as it
+ * reports them (compound to 4 decimals, proportions to 3). Any output
+ * pointer may be NULL. Thread-safe. */
 void rc_vader_score(const rc_vader_t *v, const char *text, double *compound, double *pos, double *neu, double *neg);
 
 #endif

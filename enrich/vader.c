@@ -56,7 +56,7 @@ extern const size_t rc_vader_emoji_len;
 
 /* Flags of a word in the table: one hash look-up per token answers every
  * question the rules ask about it. */
-enum { VW_LEXICON = 1, VW_BOOSTER = 2, VW_NEGATE = 4 };
+enum { VW_LEXICON = 1, VW_BOOSTER = 2, VW_NEGATE = 4, VW_PHRASE_HEAD = 8 };
 
 typedef struct vader_word {
     const char *key; /* NULL for an empty slot */
@@ -76,6 +76,7 @@ typedef struct vader_emoji {
 struct rc_vader {
     char *lexbuf;   /* owned copy of the lexicon text; keys point into it */
     char *emojibuf; /* same for the emoji lexicon */
+    char *headbuf;  /* first words of the multi-word phrases */
     vader_word_t *words;
     size_t words_mask;
     vader_emoji_t *emoji;
@@ -321,6 +322,29 @@ static int load_lexicon(rc_vader_t *v, char *errstr, size_t errstr_size) {
     }
     for (size_t i = 0; i < ARRAY_LEN(vader_negations); i++)
         word_add(v, vader_negations[i], strlen(vader_negations[i]))->flags |= VW_NEGATE;
+
+    /* Mark the first words of the idioms and bigram boosters, so the phrase
+     * checks, which run for most sentiment words, stop at one flag test. */
+    size_t total = 0;
+    for (size_t i = 0; i < ARRAY_LEN(vader_special_cases); i++)
+        total += strlen(vader_special_cases[i].key) + 1;
+    for (size_t i = 0; i < ARRAY_LEN(vader_booster_bigrams); i++)
+        total += strlen(vader_booster_bigrams[i].key) + 1;
+    v->headbuf = malloc(total);
+    if (v->headbuf == NULL) {
+        snprintf(errstr, errstr_size, "out of memory loading the VADER lexicon");
+        return -1;
+    }
+    char *h = v->headbuf;
+    size_t nspecial = ARRAY_LEN(vader_special_cases);
+    for (size_t i = 0; i < nspecial + ARRAY_LEN(vader_booster_bigrams); i++) {
+        const char *k = i < nspecial ? vader_special_cases[i].key : vader_booster_bigrams[i - nspecial].key;
+        size_t len = strcspn(k, " ");
+        memcpy(h, k, len);
+        h[len] = '\0';
+        word_add(v, h, len)->flags |= VW_PHRASE_HEAD;
+        h += len + 1;
+    }
     return 0;
 }
 
@@ -393,6 +417,7 @@ void rc_vader_destroy(rc_vader_t *v) {
     free(v->emoji);
     free(v->lexbuf);
     free(v->emojibuf);
+    free(v->headbuf);
     free(v);
 }
 
@@ -428,6 +453,8 @@ static int tok_negated(const vader_ctx_t *c, size_t i) {
 
 /* Do tokens "i".. spell the space-separated "phrase" exactly? */
 static int tok_phrase(const vader_ctx_t *c, size_t i, size_t nwords, const char *phrase) {
+    if (c->t[i].w == NULL || !(c->t[i].w->flags & VW_PHRASE_HEAD))
+        return 0;
     const char *p = phrase;
     for (size_t k = 0; k < nwords; k++) {
         const vader_tok_t *t = &c->t[i + k];

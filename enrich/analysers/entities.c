@@ -214,19 +214,25 @@ static int is_digits(const rc_word_t *w, size_t min, size_t max) {
     return w->digits == w->len && w->len >= min && w->len <= max;
 }
 
+/* Adds "s" unless already there; text that is not valid UTF-8 is left out
+ * (it cannot be a JSON string). Returns -1 only when out of memory. */
 static int add_unique_string(json_t *arr, const char *s, size_t len) {
     size_t i;
     json_t *v;
+    if (!rc_utf8_valid(s, len))
+        return 0;
     json_array_foreach(arr, i, v) {
         if (json_string_length(v) == len && strncasecmp(json_string_value(v), s, len) == 0)
             return 0;
     }
-    return json_array_append_new(arr, json_stringn(s, len));
+    return json_array_append_new(arr, json_stringn_nocheck(s, len));
 }
 
 static int add_reference(json_t *refs, const char *kind, const char *value) {
     size_t i;
     json_t *v;
+    if (!rc_utf8_valid(value, strlen(value)))
+        return 0;
     json_array_foreach(refs, i, v) {
         if (strcmp(json_string_value(json_object_get(v, "kind")), kind) == 0 &&
             strcasecmp(json_string_value(json_object_get(v, "value")), value) == 0)
@@ -427,9 +433,10 @@ static int find_reference(const ectx_t *c, size_t i) {
 
 static int entities_run(const void *state, rc_analysis_t *a, char *errstr, size_t errstr_size) {
     const entities_state_t *st = state;
-    rc_words_t ws;
+    rc_words_t local;
+    const rc_words_t *ws = rc_words_of(a, &local);
     int rc = -1;
-    if (rc_words_split(&ws, a->text) != 0) {
+    if (ws == NULL) {
         snprintf(errstr, errstr_size, "out of memory splitting the text");
         goto out;
     }
@@ -438,7 +445,7 @@ static int entities_run(const void *state, rc_analysis_t *a, char *errstr, size_
     json_t *urls = json_object_get(a->entities, "urls");
     ectx_t c = {
         .st = st,
-        .ws = &ws,
+        .ws = ws,
         .people = json_object_get(a->entities, "people"),
         .places = json_object_get(a->entities, "places"),
         .refs = json_object_get(a->entities, "references"),
@@ -449,8 +456,8 @@ static int entities_run(const void *state, rc_analysis_t *a, char *errstr, size_
         goto out;
     }
     int err = 0;
-    for (size_t i = 0; i < ws.n; i++) {
-        const rc_word_t *w = &ws.w[i];
+    for (size_t i = 0; i < ws->n; i++) {
+        const rc_word_t *w = &ws->w[i];
         const char *orig = a->text + w->off;
         if (w->kind == RC_WORD_MENTION) {
             err |= add_unique_string(mentions, orig, w->len);
@@ -483,7 +490,7 @@ static int entities_run(const void *state, rc_analysis_t *a, char *errstr, size_
     }
     rc = 0;
 out:
-    rc_words_release(&ws);
+    rc_words_release(&local);
     return rc;
 }
 

@@ -157,23 +157,24 @@ static size_t array_size(const json_t *entities, const char *key) {
 }
 
 static int intent_run(const void *state, rc_analysis_t *a, char *errstr, size_t errstr_size) {
-    rc_words_t ws;
+    rc_words_t local;
+    const rc_words_t *ws = rc_words_of(a, &local);
     int rc = -1;
-    if (rc_words_split(&ws, a->text) != 0) {
+    if (ws == NULL) {
         snprintf(errstr, errstr_size, "out of memory splitting the text");
         goto out;
     }
-    uint32_t cues = rc_phrases_scan(state, &ws, NULL);
+    uint32_t cues = rc_phrases_scan(state, ws, NULL);
 #define CUE(t) ((cues & (1u << (t))) != 0)
     double s = a->sentiment;
 
     int context = CUE(I_CONTEXT) || array_size(a->entities, "mentions") > 0 ||
                   array_size(a->entities, "references") > 0 || array_size(a->entities, "people") > 0;
-    for (size_t i = 0; !context && i < ws.n; i++)
-        context = ws.w[i].kind == RC_WORD_MENTION;
+    for (size_t i = 0; !context && i < ws->n; i++)
+        context = ws->w[i].kind == RC_WORD_MENTION;
 
     size_t first = 0;
-    while (first < ws.n && ws.w[first].kind != RC_WORD_PLAIN)
+    while (first < ws->n && ws->w[first].kind != RC_WORD_PLAIN)
         first++;
 
     if ((CUE(I_BREACH) && s < 0.5) || (CUE(I_EVENT) && s < 0.05) || (CUE(I_ATTITUDE) && context && s < 0.05))
@@ -182,14 +183,14 @@ static int intent_run(const void *state, rc_analysis_t *a, char *errstr, size_t 
         a->intent = "praise";
     else if (CUE(I_REQUEST))
         a->intent = "request";
-    else if (has_question_mark(&ws) || (first < ws.n && rc_word_in(ws.w[first].low, question_starts)))
+    else if (has_question_mark(ws) || (first < ws->n && rc_word_in(ws->w[first].low, question_starts)))
         a->intent = "question";
     else
         a->intent = "other";
 #undef CUE
     rc = 0;
 out:
-    rc_words_release(&ws);
+    rc_words_release(&local);
     return rc;
 }
 

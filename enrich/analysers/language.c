@@ -82,14 +82,15 @@ static int language_run(const void *state, rc_analysis_t *a, char *errstr, size_
     if (tag_language(json_string_value(json_object_get(a->post, "lang")), a->language))
         return 0;
 
-    rc_words_t ws;
+    rc_words_t local;
+    const rc_words_t *ws = rc_words_of(a, &local);
     int rc = -1;
-    if (rc_words_split(&ws, a->text) != 0) {
+    if (ws == NULL) {
         snprintf(errstr, errstr_size, "out of memory splitting the text");
         goto out;
     }
     unsigned counts[32] = {0};
-    rc_phrases_scan(state, &ws, counts);
+    rc_phrases_scan(state, ws, counts);
     int best = -1;
     unsigned best_n = 0, second_n = 0;
     for (int l = 0; l < L_COUNT; l++) {
@@ -104,15 +105,15 @@ static int language_run(const void *state, rc_analysis_t *a, char *errstr, size_
     /* Two function words and a clear lead; a single one only decides a
      * post of a few words. */
     size_t plain = 0;
-    for (size_t i = 0; i < ws.n; i++)
-        plain += ws.w[i].kind == RC_WORD_PLAIN;
+    for (size_t i = 0; i < ws->n; i++)
+        plain += ws->w[i].kind == RC_WORD_PLAIN;
     if (best >= 0 && best_n > second_n && (best_n >= 2 || plain <= 3))
         snprintf(a->language, sizeof(a->language), "%s", lang_codes[best]);
     else
         snprintf(a->language, sizeof(a->language), "und");
     rc = 0;
 out:
-    rc_words_release(&ws);
+    rc_words_release(&local);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyse.h"
 #include "text.h"
 
 enum { CLS_SEP = 0, CLS_LETTER = 1, CLS_APOS = 2 };
@@ -100,7 +101,7 @@ static void emit(splitter_t *s, const unsigned char *a, const unsigned char *b, 
     w->len = (uint32_t)(b - a);
     w->kind = kind;
     w->low = s->low;
-    size_t upper = 0, lower = 0, digits = 0, other = 0;
+    size_t upper = 0, lower = 0, digits = 0;
     int first_upper = *a >= 'A' && *a <= 'Z';
     for (const unsigned char *q = a; q < b; q++) {
         unsigned char c = *q;
@@ -112,8 +113,6 @@ static void emit(splitter_t *s, const unsigned char *a, const unsigned char *b, 
             lower++;
         } else if (c >= '0' && c <= '9') {
             digits++;
-        } else {
-            other++;
         }
         if (kind == RC_WORD_PLAIN && (c == '\'' || (c == 0xe2 && b - q >= 3 && q[1] == 0x80 &&
                                                     (q[2] == 0x98 || q[2] == 0x99)))) {
@@ -126,11 +125,11 @@ static void emit(splitter_t *s, const unsigned char *a, const unsigned char *b, 
     }
     *s->low++ = '\0';
     w->low_len = (uint32_t)(s->low - w->low - 1);
+    w->hash = rc_words_hash(w->low);
     w->caps = upper > 0 && lower == 0 ? RC_CAPS_ALL : (first_upper && upper == 1 && lower > 0) ? RC_CAPS_TITLE
                                                                                               : RC_CAPS_NONE;
     w->alpha = upper + lower == w->len;
     w->digits = digits > 255 ? 255 : (unsigned char)digits;
-    (void)other;
 }
 
 int rc_words_split(rc_words_t *ws, const char *text) {
@@ -206,8 +205,8 @@ int rc_words_split(rc_words_t *ws, const char *text) {
             p += n;
             continue;
         }
-        if (prev != CLS_LETTER &&
-            (starts_with_ci(p, end, "http://") || starts_with_ci(p, end, "https://") || starts_with_ci(p, end, "www."))) {
+        if (prev != CLS_LETTER && (starts_with_ci(p, end, "http://") || starts_with_ci(p, end, "https://") ||
+                                   starts_with_ci(p, end, "www."))) {
             const unsigned char *b = p;
             while (b < end && !is_space(*b))
                 b++;
@@ -244,6 +243,14 @@ int rc_words_split(rc_words_t *ws, const char *text) {
     return 0;
 }
 
+const rc_words_t *rc_words_of(const rc_analysis_t *a, rc_words_t *local) {
+    local->heap_w = NULL;
+    local->heap_buf = NULL;
+    if (a->words != NULL)
+        return a->words;
+    return rc_words_split(local, a->text) == 0 ? local : NULL;
+}
+
 void rc_words_release(rc_words_t *ws) {
     free(ws->heap_w);
     free(ws->heap_buf);
@@ -269,6 +276,19 @@ int rc_words_adjacent(const rc_words_t *ws, size_t i) {
     for (size_t k = from; k < to; k++) {
         if (!is_space((unsigned char)ws->text[k]))
             return 0;
+    }
+    return 1;
+}
+
+int rc_utf8_valid(const char *s, size_t len) {
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        uint32_t cp;
+        size_t n = decode(p, end, &cp);
+        if (n == 0 || (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return 0;
+        p += n;
     }
     return 1;
 }
@@ -301,7 +321,7 @@ struct rc_phrases {
     size_t mask;
 };
 
-static uint32_t fnv1a(const char *s) {
+uint32_t rc_words_hash(const char *s) {
     uint32_t h = 2166136261u;
     for (; *s != '\0'; s++) {
         h ^= (unsigned char)*s;
@@ -370,7 +390,7 @@ rc_phrases_t *rc_phrases_new(const rc_phrase_def_t *defs, size_t n, char *errstr
         b += len + 1;
         /* Append to its first word's chain, keeping definition order. */
         p->next[k] = -1;
-        uint32_t h = fnv1a(p->words[p->first[k]]);
+        uint32_t h = rc_words_hash(p->words[p->first[k]]);
         phrase_slot_t *s = slot_for(p, p->words[p->first[k]], h);
         if (s->key == NULL) {
             s->key = p->words[p->first[k]];
@@ -406,7 +426,7 @@ int rc_phrases_match(const rc_phrases_t *p, const rc_words_t *ws, size_t i, size
     const rc_word_t *w = &ws->w[i];
     if (w->kind != RC_WORD_PLAIN)
         return -1;
-    const phrase_slot_t *s = slot_for(p, w->low, fnv1a(w->low));
+    const phrase_slot_t *s = slot_for(p, w->low, w->hash);
     if (s->key == NULL)
         return -1;
     int best = -1;

@@ -29,11 +29,14 @@ typedef struct rc_word {
     unsigned char caps;  /* RC_CAPS_* of the word as written */
     unsigned char alpha; /* only ASCII letters */
     unsigned char digits; /* number of ASCII digits */
+    uint32_t hash;     /* of "low", for the phrase tables */
 } rc_word_t;
 
 enum { RC_CAPS_NONE = 0, RC_CAPS_ALL = 1, RC_CAPS_TITLE = 2 };
 
 #define RC_WORDS_INLINE 256
+
+uint32_t rc_words_hash(const char *s);
 
 typedef struct rc_words {
     const char *text; /* borrowed */
@@ -50,6 +53,12 @@ typedef struct rc_words {
  * if out of memory. rc_words_release() must be called either way. */
 int rc_words_split(rc_words_t *ws, const char *text);
 void rc_words_release(rc_words_t *ws);
+
+/* The words of analysis "a": a->words if rc_analyse() split the text
+ * already, otherwise "local" split now. Returns NULL if out of memory.
+ * rc_words_release(local) must be called either way. */
+struct rc_analysis;
+const rc_words_t *rc_words_of(const struct rc_analysis *a, rc_words_t *local);
 
 /* The byte after word "i" in the text ('\0' at the end). */
 char rc_words_after(const rc_words_t *ws, size_t i);
@@ -76,6 +85,11 @@ int rc_phrases_match(const rc_phrases_t *p, const rc_words_t *ws, size_t i, size
  * the words it covers. Adds one per match to counts[tag] (if "counts" is not
  * NULL) and returns the bit mask of the tags seen. */
 uint32_t rc_phrases_scan(const rc_phrases_t *p, const rc_words_t *ws, unsigned counts[32]);
+
+/* Are these "len" bytes well-formed UTF-8 (no overlong forms, surrogates
+ * or code points past U+10FFFF)? The text is not always validated before it
+ * gets here, and JSON strings must be. */
+int rc_utf8_valid(const char *s, size_t len);
 
 /* Is "s" (lower-case) one of the words of the NULL-terminated "list"? */
 int rc_word_in(const char *s, const char *const *list);

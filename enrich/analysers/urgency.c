@@ -89,14 +89,15 @@ static int reason(json_t *reasons, const char *s) {
 }
 
 static int urgency_run(const void *state, rc_analysis_t *a, char *errstr, size_t errstr_size) {
-    rc_words_t ws;
+    rc_words_t local;
+    const rc_words_t *ws = rc_words_of(a, &local);
     int rc = -1, err = 0, score = 0;
     char buf[64];
-    if (rc_words_split(&ws, a->text) != 0) {
+    if (ws == NULL) {
         snprintf(errstr, errstr_size, "out of memory splitting the text");
         goto out;
     }
-    uint32_t cues = rc_phrases_scan(state, &ws, NULL);
+    uint32_t cues = rc_phrases_scan(state, ws, NULL);
     json_t *r = a->urgency_reasons;
     int praise = strcmp(a->intent, "praise") == 0;
 
@@ -110,8 +111,8 @@ static int urgency_run(const void *state, rc_analysis_t *a, char *errstr, size_t
     }
 
     size_t words = 0, caps = 0, excl = 0;
-    for (size_t i = 0; i < ws.n; i++) {
-        const rc_word_t *w = &ws.w[i];
+    for (size_t i = 0; i < ws->n; i++) {
+        const rc_word_t *w = &ws->w[i];
         if (w->kind != RC_WORD_PLAIN || !w->alpha || w->len < 2)
             continue;
         words++;
@@ -177,7 +178,7 @@ static int urgency_run(const void *state, rc_analysis_t *a, char *errstr, size_t
     }
     rc = 0;
 out:
-    rc_words_release(&ws);
+    rc_words_release(&local);
     return rc;
 }
 

@@ -1,0 +1,123 @@
+/*
+ * The intent analyser: complaint / praise / request / question / other,
+ * run through the whole chain (intent reads sentiment and entities).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analyse.h"
+
+static rc_analysers_t *an;
+
+static int setup(void **state) {
+    char errstr[256];
+    an = rc_analysers_new(errstr, sizeof(errstr));
+    if (an == NULL) {
+        fprintf(stderr, "rc_analysers_new: %s\n", errstr);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state) {
+    rc_analysers_destroy(an);
+    return 0;
+}
+
+/* The intent of a generic post with "text"; fails the test on error. */
+static const char *intent_of(const char *text) {
+    static char intent[32];
+    char errstr[256];
+    json_t *post = json_pack("{s:s, s:s, s:{s:s, s:s, s:n, s:i, s:b}, s:s, s:s, s:n}", "id", "1", "platform",
+                             "generic", "author", "id", "a1", "handle", "someone", "name", "followers", 10, "verified",
+                             0, "text", text, "created_at", "2026-11-22T06:38:31Z", "lang");
+    assert_non_null(post);
+    json_t *e = rc_analyse(an, post, "2026-11-22T06:38:32Z", errstr, sizeof(errstr));
+    if (e == NULL)
+        fail_msg("rc_analyse(\"%s\"): %s", text, errstr);
+    snprintf(intent, sizeof(intent), "%s", json_string_value(json_object_get(e, "intent")));
+    json_decref(e);
+    json_decref(post);
+    return intent;
+}
+
+static void test_intent_rudest_agent_post_is_complaint(void **state) {
+    assert_string_equal(intent_of("RUDEST AGENT IN DENVER. KIMBERLY S. GATE C39. NOT HAPPY @SWA."), "complaint");
+}
+
+static void test_intent_who_rocks_denver_is_praise_not_question(void **state) {
+    assert_string_equal(intent_of("Who rocks Denver? Cindy rocks @SWA."), "praise");
+}
+
+static void test_intent_negative_words_without_service_context_are_not_complaint(void **state) {
+    assert_string_equal(intent_of("I hate Mondays"), "other");
+    assert_string_equal(intent_of("worst headache ever"), "other");
+}
+
+static void test_intent_attitude_with_a_service_context_is_complaint(void **state) {
+    assert_string_equal(intent_of("I hate @SWA"), "complaint");
+    assert_string_equal(intent_of("the worst customer service ever"), "complaint");
+}
+
+static void test_intent_breach_of_expectation_is_complaint(void **state) {
+    assert_string_equal(intent_of("My package never arrived"), "complaint");
+    assert_string_equal(intent_of("Still waiting for my refund after 3 weeks"), "complaint");
+    assert_string_equal(intent_of("flights cancelled at DEN"), "complaint");
+    assert_string_equal(intent_of("Why is my flight delayed again?"), "complaint");
+    assert_string_equal(intent_of("they lost my bag"), "complaint");
+}
+
+static void test_intent_positive_mention_of_a_service_event_is_not_complaint(void **state) {
+    assert_string_equal(intent_of("Thanks for the super quick refund, amazing!"), "praise");
+}
+
+static void test_intent_praise_needs_positive_or_strong_cue(void **state) {
+    assert_string_equal(intent_of("Great job to the crew on flight 1234, thank you!"), "praise");
+    assert_string_equal(intent_of("Kudos to the Denver team"), "praise");
+    assert_string_equal(intent_of("I love this airline"), "praise");
+}
+
+static void test_intent_request_cues(void **state) {
+    assert_string_equal(intent_of("Please DM me about my booking"), "request");
+    assert_string_equal(intent_of("Can you change my seat to an aisle?"), "request");
+    assert_string_equal(intent_of("I need a receipt for my trip"), "request");
+    assert_string_equal(intent_of("@SWA help me with my reservation"), "request");
+}
+
+static void test_intent_question_by_mark_or_first_word(void **state) {
+    assert_string_equal(intent_of("how do I change my seat? @SWA"), "question");
+    assert_string_equal(intent_of("When does boarding start for the 6pm to Austin"), "question");
+    assert_string_equal(intent_of("@SWA is there wifi on this route"), "question");
+}
+
+static void test_intent_question_mark_inside_a_url_does_not_count(void **state) {
+    assert_string_equal(intent_of("Boarding now https://example.com/board?gate=1"), "other");
+}
+
+static void test_intent_plain_statement_is_other(void **state) {
+    assert_string_equal(intent_of("Boarding at 10 today"), "other");
+    assert_string_equal(intent_of(""), "other");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_intent_rudest_agent_post_is_complaint),
+        cmocka_unit_test(test_intent_who_rocks_denver_is_praise_not_question),
+        cmocka_unit_test(test_intent_negative_words_without_service_context_are_not_complaint),
+        cmocka_unit_test(test_intent_attitude_with_a_service_context_is_complaint),
+        cmocka_unit_test(test_intent_breach_of_expectation_is_complaint),
+        cmocka_unit_test(test_intent_positive_mention_of_a_service_event_is_not_complaint),
+        cmocka_unit_test(test_intent_praise_needs_positive_or_strong_cue),
+        cmocka_unit_test(test_intent_request_cues),
+        cmocka_unit_test(test_intent_question_by_mark_or_first_word),
+        cmocka_unit_test(test_intent_question_mark_inside_a_url_does_not_count),
+        cmocka_unit_test(test_intent_plain_statement_is_other),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
