@@ -608,7 +608,13 @@ static void rc_type_text(const rc_config_entry_t *e, char *buf, size_t size) {
 
 /* Default column text for --help: "(default X)", "(required)" or "". */
 static void rc_default_text(const rc_config_entry_t *e, char *buf, size_t size) {
-    if (e->def)
+    if (e->def && (strchr(e->def, '\n') || strlen(e->def) > 40)) {
+        /* Long templates would swamp the column; --help shows their start. */
+        size_t o = (size_t)snprintf(buf, size, "(default ");
+        for (const char *p = e->def; *p && o + 8 < size && p - e->def < 32; p++)
+            buf[o++] = *p == '\n' ? ' ' : *p;
+        snprintf(buf + o, size - o, "...)");
+    } else if (e->def)
         snprintf(buf, size, "(default %s)", e->def);
     else
         snprintf(buf, size, "%s", e->required ? "(required)" : "");

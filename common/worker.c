@@ -452,7 +452,8 @@ static int rc_produce(rc_worker_t *w, rc_input_t *in, const char *topic, rc_sche
 }
 
 static int rc_write_line(FILE *fp, const json_t *record, char *errstr, size_t errstr_size) {
-    char *s = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    /* 10 significant digits: scores read as 0.4215, not 0.42149999999999999. */
+    char *s = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     if (!s) {
         snprintf(errstr, errstr_size, "cannot serialise record");
         return -1;

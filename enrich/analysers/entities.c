@@ -26,6 +26,7 @@
 
 #include "analyse.h"
 #include "text.h"
+#include "util.h"
 
 /* Word classes of the vocabulary table. */
 enum {

@@ -280,19 +280,6 @@ int rc_words_adjacent(const rc_words_t *ws, size_t i) {
     return 1;
 }
 
-int rc_utf8_valid(const char *s, size_t len) {
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    while (p < end) {
-        uint32_t cp;
-        size_t n = decode(p, end, &cp);
-        if (n == 0 || (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-            return 0;
-        p += n;
-    }
-    return 1;
-}
-
 int rc_word_in(const char *s, const char *const *list) {
     for (; *list != NULL; list++) {
         if (strcmp(s, *list) == 0)

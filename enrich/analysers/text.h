@@ -86,10 +86,6 @@ int rc_phrases_match(const rc_phrases_t *p, const rc_words_t *ws, size_t i, size
  * NULL) and returns the bit mask of the tags seen. */
 uint32_t rc_phrases_scan(const rc_phrases_t *p, const rc_words_t *ws, unsigned counts[32]);
 
-/* Are these "len" bytes well-formed UTF-8 (no overlong forms, surrogates
- * or code points past U+10FFFF)? The text is not always validated before it
- * gets here, and JSON strings must be. */
-int rc_utf8_valid(const char *s, size_t len);
 
 /* Is "s" (lower-case) one of the words of the NULL-terminated "list"? */
 int rc_word_in(const char *s, const char *const *list);

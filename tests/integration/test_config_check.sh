@@ -64,6 +64,8 @@ route:
 YAML
 h_pass "an unknown intent in a rule is reported"
 
-"$RICOCHET_BIN/ricochet-route" --version | grep -q '^ricochet-route ' || h_fail "--version"
-"$RICOCHET_BIN/ricochet-route" --help | grep -q 'case_window' || h_fail "--help lists no config keys"
+"$RICOCHET_BIN/ricochet-route" --version >"$H_DIR/out.txt"
+grep -q '^ricochet-route ' "$H_DIR/out.txt" || h_fail "--version"
+"$RICOCHET_BIN/ricochet-route" --help >"$H_DIR/out.txt"
+grep -q 'route.case_window' "$H_DIR/out.txt" || h_fail "--help lists no config keys"
 h_pass "--version and --help"

@@ -19,7 +19,13 @@ declare -gA H_PORT H_PID
 
 h_cleanup() {
   local rc=$?
-  for pid in "${H_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # Newest first: workers stop before the broker and Redis they use.
+  local i pid
+  for ((i=${#H_PIDS[@]}-1; i>=0; i--)); do
+    pid=${H_PIDS[$i]}
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
   for pid in "${H_PIDS[@]}"; do
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
@@ -76,6 +82,10 @@ log:
   level: ${H_LOG_LEVEL:-info}
 kafka:
   bootstrap.servers: $H_BOOTSTRAP
+  # The embedded broker forgets a member that left only when its session
+  # times out; a short one lets a restarted worker rejoin quickly.
+  session.timeout.ms: 6000
+  heartbeat.interval.ms: 500
 redis:
   url: $H_REDIS_URL
 ingest:
@@ -110,7 +120,8 @@ h_wait_ready() {
 
 # h_stop_worker STAGE: SIGTERM, wait, and return its exit code in H_RC.
 h_stop_worker() {
-  local stage=$1 pid=${H_PID[$stage]}
+  local stage=$1
+  local pid=${H_PID[$stage]}
   kill -TERM "$pid"
   local t0=$SECONDS
   set +e
