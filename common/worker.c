@@ -55,6 +55,9 @@ static const rc_config_entry_t rc_stage_common_table[] = {
      "Largest request body accepted (413 beyond)."},
     {"group_id", RC_CT_STRING, NULL, 0, 0, NULL, RC_STAGE_OFF(group_id), 0,
      "Kafka consumer group (default ricochet-<stage>)."},
+    {"input_topic", RC_CT_STRING, NULL, 0, 0, NULL, RC_STAGE_OFF(input_topic), 0,
+     "Topic to consume instead of the default (ingest: raw JSON payloads, one per record, e.g. landed by "
+     "another system; enrich: topics.posts; route: topics.enriched)."},
     {"batch_size", RC_CT_INT, "500", 1, 100000, NULL, RC_STAGE_OFF(batch_size), 0,
      "Records taken per processing round (Redis calls are pipelined per batch)."},
     {"max_in_flight", RC_CT_INT, "20000", 1, 10000000, NULL, RC_STAGE_OFF(max_in_flight), 0,
@@ -1068,7 +1071,9 @@ int rc_worker_main(int argc, char **argv, const rc_stage_t *stage) {
     w->topics[RC_OUT_POSTS] = w->common.topic_posts;
     w->topics[RC_OUT_ENRICHED] = w->common.topic_enriched;
     w->topics[RC_OUT_ACTIONS] = w->common.topic_actions;
-    if (stage->in_topic)
+    if (((rc_stage_conf_t *)w->stage_conf)->input_topic)
+        w->in_topic = ((rc_stage_conf_t *)w->stage_conf)->input_topic;
+    else if (stage->in_topic)
         w->in_topic = !strcmp(stage->in_topic, "posts") ? w->common.topic_posts : w->common.topic_enriched;
     rc_worker_metrics_init(w);
 
@@ -1124,7 +1129,7 @@ int rc_worker_main(int argc, char **argv, const rc_stage_t *stage) {
         rc_log_error("kafka producer: %s", errstr);
         goto out;
     }
-    if (stage->in_topic) {
+    if (w->in_topic) {
         rd_kafka_conf_t *cc = rc_kafka_conf(w, 1, errstr, sizeof(errstr));
         if (!cc || !(w->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, errstr, sizeof(errstr)))) {
             rc_log_error("kafka consumer: %s", errstr);
@@ -1161,8 +1166,8 @@ int rc_worker_main(int argc, char **argv, const rc_stage_t *stage) {
         goto out;
     }
     rc_log_info("ricochet-%s %s started: http port %d, %s %s", stage->name, RICOCHET_VERSION,
-                rc_http_server_port(w->http), stage->in_topic ? "consuming" : "producing to",
-                stage->in_topic ? w->in_topic : w->common.topic_posts);
+                rc_http_server_port(w->http), w->in_topic ? "consuming" : "producing to",
+                w->in_topic ? w->in_topic : w->common.topic_posts);
 
     int lrc = rc_kafka_loop(w);
 

@@ -41,6 +41,7 @@ typedef struct rc_stage_conf {
     char *http_address;
     long http_max_body;
     char *group_id;
+    char *input_topic; /* overrides the consumed topic; for ingest, consume raw payloads from it */
     long batch_size;
     long max_in_flight;
     long shutdown_timeout_ms;
