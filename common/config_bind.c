@@ -623,6 +623,10 @@ static void rc_default_text(const rc_config_entry_t *e, char *buf, size_t size) 
 /* Writes "s" with '|' escaped, as Markdown table cells need. */
 static void rc_md_cell(FILE *fp, const char *s) {
     for (; s && *s; s++) {
+        if (*s == '\n') { /* a cell is one line: show newlines as \n */
+            fputs("\\n", fp);
+            continue;
+        }
         if (*s == '|')
             fputc('\\', fp);
         fputc(*s, fp);

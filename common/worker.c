@@ -43,7 +43,6 @@ static const rc_config_entry_t rc_common_table[] = {
     {"ingest", RC_CT_NODE, NULL, 0, 0, NULL, 0, 0, "ricochet-ingest settings."},
     {"enrich", RC_CT_NODE, NULL, 0, 0, NULL, 0, 0, "ricochet-enrich settings."},
     {"route", RC_CT_NODE, NULL, 0, 0, NULL, 0, 0, "ricochet-route settings."},
-    {"dev", RC_CT_NODE, NULL, 0, 0, NULL, 0, 0, "ricochet dev settings."},
     RC_CONFIG_END};
 
 #define RC_STAGE_OFF(f) offsetof(rc_stage_conf_t, f)
@@ -870,6 +869,7 @@ static void rc_usage(const rc_stage_t *stage, FILE *fp) {
             "      --dead-letter FILE file mode: write dead letters here (default: logged on stderr)\n"
             "      --dry-run          decide but do not act (route: no sink is called)\n"
             "      --version          print the version\n"
+            "      --config-reference print every configuration key as Markdown\n"
             "  -h, --help             this text\n\n"
             "Configuration keys:\n",
             stage->name, stage->description);
@@ -993,6 +993,7 @@ int rc_worker_main(int argc, char **argv, const rc_stage_t *stage) {
                                          {"dead-letter", required_argument, NULL, 'd'},
                                          {"dry-run", no_argument, NULL, 'n'},
                                          {"version", no_argument, NULL, 'V'},
+                                         {"config-reference", no_argument, NULL, 'R'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *cfg_path = NULL, *in_path = NULL, *out_path = NULL, *dlq_path = NULL;
@@ -1025,6 +1026,19 @@ int rc_worker_main(int argc, char **argv, const rc_stage_t *stage) {
             return 0;
         case 'h':
             rc_usage(stage, stdout);
+            return 0;
+        case 'R':
+            /* The docs come from the same tables as validation and --help. */
+            printf("## ricochet-%s\n\nShared sections (every worker reads them):\n\n", stage->name);
+            rc_config_table_print(stdout, NULL, rc_common_table, 1);
+            printf("\nThe `%s:` section:\n\n", stage->name);
+            {
+                rc_config_entry_t *t = rc_stage_table_build(stage);
+                rc_config_table_print(stdout, stage->name, t, 1);
+                free(t);
+            }
+            if (stage->config_reference)
+                stage->config_reference(stdout);
             return 0;
         default:
             rc_usage(stage, stderr);

@@ -91,6 +91,8 @@ typedef struct rc_stage {
     int (*process)(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n);
     /* Optional: add HTTP routes before the server starts. */
     void (*http_routes)(void *ctx, rc_worker_t *w, rc_http_server_t *srv);
+    /* Optional: extra Markdown for --config-reference (route: each sink type's keys). */
+    void (*config_reference)(FILE *fp);
     /* Optional: lines for the end-of-run summary (file mode and shutdown). */
     void (*summary)(void *ctx, json_t *summary);
     void (*destroy)(void *ctx); /* safe on NULL */

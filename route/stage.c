@@ -440,6 +440,17 @@ static void rc_route_summary(void *ctx, json_t *s) {
     json_object_set_new(s, "failed", json_integer((json_int_t)rc_metric_value(rt->m_failed)));
 }
 
+static void rc_route_config_reference(FILE *fp) {
+    for (size_t i = 0; rc_sink_registry[i]; i++) {
+        const rc_sink_ops_t *ops = rc_sink_registry[i];
+        char section[64];
+        fprintf(fp, "\nSink type `%s` (`route.sinks.<name>` with `type: %s`): %s\n\n", ops->type, ops->type,
+                ops->desc ? ops->desc : "");
+        snprintf(section, sizeof(section), "route.sinks.<name>");
+        rc_config_table_print(fp, section, ops->config, 1);
+    }
+}
+
 const rc_stage_t rc_stage_route = {
     .name = "route",
     .description = "Consumes EnrichedPosts, applies rules, opens tickets / comments / records, produces Actions.",
@@ -451,5 +462,6 @@ const rc_stage_t rc_stage_route = {
     .init = rc_route_init,
     .process = rc_route_process,
     .summary = rc_route_summary,
+    .config_reference = rc_route_config_reference,
     .destroy = rc_route_destroy,
 };

@@ -69,3 +69,9 @@ grep -q '^ricochet-route ' "$H_DIR/out.txt" || h_fail "--version"
 "$RICOCHET_BIN/ricochet-route" --help >"$H_DIR/out.txt"
 grep -q 'route.case_window' "$H_DIR/out.txt" || h_fail "--help lists no config keys"
 h_pass "--version and --help"
+
+# docs/config-reference.md is generated from the same tables; it must match.
+bash "$RICOCHET_SOURCE_DIR/scripts/gen-config-reference.sh" "$RICOCHET_BIN" >"$H_DIR/ref.md"
+diff -u "$RICOCHET_SOURCE_DIR/docs/config-reference.md" "$H_DIR/ref.md" >"$H_DIR/ref.diff" ||
+  h_fail "docs/config-reference.md is stale; run scripts/gen-config-reference.sh build/bin > docs/config-reference.md: $(head -20 "$H_DIR/ref.diff")"
+h_pass "docs/config-reference.md matches the config tables"
