@@ -222,8 +222,8 @@ typedef struct rc_route_job {
     rc_route_sink_t *sink;
     rc_case_q_t q;
     char case_key[256];
-    char idem_value[300];
-    char ext[128];
+    char idem_value[300 + 256];
+    char ext[256];
     int ok;
 } rc_route_job_t;
 
