@@ -43,11 +43,10 @@ h_fail() { echo "FAIL: $*" >&2; exit 1; }
 h_pass() { echo "ok: $*"; }
 
 h_free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null && return
-  # No python: let the kernel pick through bash's /dev/tcp is not possible;
-  # fall back to a random high port that is not listening.
-  local p
-  while :; do p=$((20000 + RANDOM % 40000)); (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }; done
+  # perl-base is on every Debian system (python3 need not be); port 0 lets
+  # the kernel pick a free one.
+  perl -MIO::Socket::INET -e \
+    'my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0) or die "$!\n"; print $s->sockport, "\n"'
 }
 
 h_start_redis() {
