@@ -25,38 +25,45 @@ int64_t rc_mono_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int rc_utf8_valid(const char *buf, size_t len) {
-    const unsigned char *s = (const unsigned char *)buf;
-    size_t i = 0;
+size_t rc_utf8_decode(const unsigned char *p, const unsigned char *end, uint32_t *cp) {
+    uint32_t c;
+    size_t n;
 
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
+    if (p >= end)
+        return 0;
+    c = p[0];
+    if (c < 0x80)
+        n = 1;
+    else if ((c & 0xE0) == 0xC0)
+        n = 2, c &= 0x1F;
+    else if ((c & 0xF0) == 0xE0)
+        n = 3, c &= 0x0F;
+    else if ((c & 0xF8) == 0xF0)
+        n = 4, c &= 0x07;
+    else
+        return 0;
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (p[i] & 0x3F);
+    }
+    *cp = c;
+    return n;
+}
+
+int rc_utf8_valid(const char *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *end = p + len;
+
+    while (p < end) {
         uint32_t cp;
-        if (c == 0)
+        size_t n = rc_utf8_decode(p, end, &cp);
+        /* NUL, overlong forms, surrogates and values past U+10FFFF are invalid. */
+        if (n == 0 || cp == 0 || (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
             return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            n = 1, cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2, cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3, cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        for (size_t k = 1; k <= n; k++) {
-            if (i + k >= len || (s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        /* Overlong forms, surrogates and values past U+10FFFF are invalid. */
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += n + 1;
+        p += n;
     }
     return 1;
 }

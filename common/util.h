@@ -9,6 +9,11 @@
 void rc_now_rfc3339(char *buf, size_t buf_size);
 /* Monotonic milliseconds, for latencies and deadlines. */
 int64_t rc_mono_ms(void);
+/* Decodes the UTF-8 sequence at "p" (before "end") into *cp and returns its
+ * length, or 0 when the lead byte or a continuation byte is wrong or the
+ * sequence is cut off. Structural only: overlong forms and surrogates are
+ * decoded (rc_utf8_valid() rejects them). */
+size_t rc_utf8_decode(const unsigned char *p, const unsigned char *end, uint32_t *cp);
 /* Non-zero when buf[0..len) is valid UTF-8 without NUL bytes. */
 int rc_utf8_valid(const char *buf, size_t len);
 /* Base64 of buf, malloc'd, NUL-terminated; caller frees. */

@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "analyse.h"
+#include "util.h"
 
 extern const unsigned char rc_vader_lexicon[];
 extern const size_t rc_vader_lexicon_len;
@@ -205,37 +206,6 @@ static const vader_emoji_t *emoji_find(const rc_vader_t *v, uint32_t cp) {
 
 /* ---- UTF-8 ---- */
 
-/* Decodes the code point at "p" (before "end"); returns its byte length, or
- * 0 if the bytes are not valid UTF-8 (the caller then treats one byte as an
- * opaque character). */
-static size_t utf8_decode(const unsigned char *p, const unsigned char *end, uint32_t *cp) {
-    size_t n;
-    uint32_t c = p[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if ((c & 0xe0) == 0xc0) {
-        n = 2;
-        c &= 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        n = 3;
-        c &= 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        n = 4;
-        c &= 0x07;
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3f);
-    }
-    *cp = c;
-    return n;
-}
 
 /* Byte length of the whitespace character at "p", or 0. The set is what
  * Python's str.split() splits on, as the reference tokenises with it. */
@@ -244,7 +214,7 @@ static size_t ws_len(const unsigned char *p, const unsigned char *end) {
     if (c < 0x80)
         return (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)) ? 1 : 0;
     uint32_t cp;
-    size_t n = utf8_decode(p, end, &cp);
+    size_t n = rc_utf8_decode(p, end, &cp);
     if (n == 0)
         return 0;
     if (cp == 0x85 || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 ||
@@ -374,7 +344,7 @@ static int load_emoji(rc_vader_t *v, char *errstr, size_t errstr_size) {
             char *dend = desc + strcspn(desc, "\t\r");
             *dend = '\0';
             uint32_t cp;
-            size_t clen = utf8_decode((const unsigned char *)line, (const unsigned char *)tab, &cp);
+            size_t clen = rc_utf8_decode((const unsigned char *)line, (const unsigned char *)tab, &cp);
             /* The reference replaces one character at a time, so only the
              * single-code-point entries (not ZWJ sequences, flags or
              * entries with a variation selector) can ever match. */
@@ -613,7 +583,7 @@ static size_t expanded_len(const rc_vader_t *v, const unsigned char *s, size_t l
             continue;
         }
         uint32_t cp;
-        size_t n = utf8_decode(p, end, &cp);
+        size_t n = rc_utf8_decode(p, end, &cp);
         if (n == 0)
             n = 1;
         const vader_emoji_t *e = n > 1 ? emoji_find(v, cp) : NULL;
@@ -639,7 +609,7 @@ static void expand_emoji(const rc_vader_t *v, const unsigned char *s, size_t len
             continue;
         }
         uint32_t cp;
-        size_t n = utf8_decode(p, end, &cp);
+        size_t n = rc_utf8_decode(p, end, &cp);
         if (n == 0)
             n = 1;
         const vader_emoji_t *e = n > 1 ? emoji_find(v, cp) : NULL;

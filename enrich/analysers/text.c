@@ -8,38 +8,10 @@
 
 #include "analyse.h"
 #include "text.h"
+#include "util.h"
 
 enum { CLS_SEP = 0, CLS_LETTER = 1, CLS_APOS = 2 };
 
-static size_t decode(const unsigned char *p, const unsigned char *end, uint32_t *cp) {
-    size_t n;
-    uint32_t c = p[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if ((c & 0xe0) == 0xc0) {
-        n = 2;
-        c &= 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        n = 3;
-        c &= 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        n = 4;
-        c &= 0x07;
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3f);
-    }
-    *cp = c;
-    return n;
-}
 
 static int ascii_word(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -55,7 +27,7 @@ static size_t char_class(const unsigned char *p, const unsigned char *end, int *
         return 1;
     }
     uint32_t cp;
-    size_t n = decode(p, end, &cp);
+    size_t n = rc_utf8_decode(p, end, &cp);
     if (n == 0) {
         *cls = CLS_SEP;
         return 1;
