@@ -2,6 +2,8 @@
 # SIGTERM mid-stream: each worker stops taking input, finishes what is in
 # flight, commits, leaves the group and exits 0 within 10 s; after a restart
 # every post still reaches route (nothing lost), none twice as a ticket.
+# route runs with a tiny max_in_flight, so it must pause for backpressure
+# (and still lose nothing).
 source "$(dirname "$0")/lib/harness.sh"
 
 N=400
@@ -10,6 +12,7 @@ h_start_broker
 TICKETS="$H_DIR/tickets.jsonl"
 h_write_config "$H_DIR/ricochet.yaml" <<YAML
   batch_size: 20
+  max_in_flight: 3
   sinks:
     tickets:
       type: file
@@ -62,6 +65,9 @@ distinct=$(grep '"event":"ticket_opened"' "$TICKETS" | sed 's/.*"post_id":"\([^"
 [ "$distinct" = $N ] || h_fail "$distinct of $N posts reached route"
 [ "$opened" = $N ] || h_fail "$opened tickets for $N posts (a redelivery acted twice)"
 h_pass "all $N posts reached route after the restarts, one ticket each"
+pauses=$(h_metric route ricochet_route_backpressure_pauses_total)
+[ "${pauses%.*}" -gt 0 ] || h_fail "route never paused for backpressure with max_in_flight 3"
+h_pass "route paused $pauses times for backpressure and lost nothing"
 
 h_stop_worker ingest
 [ "$H_RC" = 0 ] || h_fail "ingest exited $H_RC on SIGTERM"
