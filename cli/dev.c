@@ -23,6 +23,7 @@
 #include <librdkafka/rdkafka_mock.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +205,103 @@ static int rc_dev_feed(rc_http_client_t *hc, const char *url, const char *path, 
     return ret;
 }
 
+/* Kafka request names for "error" commands (ApiKeys of the protocol). */
+static const struct {
+    const char *name;
+    int16_t key;
+} rc_dev_apis[] = {{"Produce", 0},        {"Fetch", 1},       {"ListOffsets", 2},     {"Metadata", 3},
+                   {"OffsetCommit", 8},   {"OffsetFetch", 9}, {"FindCoordinator", 10}, {"JoinGroup", 11},
+                   {"Heartbeat", 12},     {"LeaveGroup", 13}, {"SyncGroup", 14},      {"InitProducerId", 22}};
+
+static int rc_dev_err_code(const char *name, rd_kafka_resp_err_t *err) {
+    const struct rd_kafka_err_desc *descs;
+    size_t n;
+    rd_kafka_get_err_descs(&descs, &n);
+    for (size_t i = 0; i < n; i++)
+        if (descs[i].name && !strcmp(descs[i].name, name)) {
+            *err = descs[i].code;
+            return 0;
+        }
+    return -1;
+}
+
+/* One fault-injection command on the mock cluster; see --help. */
+static int rc_dev_broker_command(rd_kafka_mock_cluster_t *mc, char *line, char *msg, size_t msg_size) {
+    char *argv[8];
+    int argc = 0;
+    for (char *tok = strtok(line, " \t\r\n"); tok && argc < 8; tok = strtok(NULL, " \t\r\n"))
+        argv[argc++] = tok;
+    if (argc == 0)
+        return 1;
+    if (!strcmp(argv[0], "broker") && argc >= 2) {
+        int32_t id = argc >= 3 ? atoi(argv[2]) : 1;
+        rd_kafka_resp_err_t e = !strcmp(argv[1], "down")   ? rd_kafka_mock_broker_set_down(mc, id)
+                                : !strcmp(argv[1], "up")   ? rd_kafka_mock_broker_set_up(mc, id)
+                                                           : RD_KAFKA_RESP_ERR__INVALID_ARG;
+        snprintf(msg, msg_size, "%s", e ? rd_kafka_err2str(e) : "ok");
+        return e ? -1 : 0;
+    }
+    if (!strcmp(argv[0], "rtt") && argc >= 2) {
+        rd_kafka_resp_err_t e = rd_kafka_mock_broker_set_rtt(mc, argc >= 3 ? atoi(argv[2]) : 1, atoi(argv[1]));
+        snprintf(msg, msg_size, "%s", e ? rd_kafka_err2str(e) : "ok");
+        return e ? -1 : 0;
+    }
+    if (!strcmp(argv[0], "error") && argc >= 4) {
+        int16_t key = -1;
+        rd_kafka_resp_err_t err;
+        for (size_t i = 0; i < sizeof(rc_dev_apis) / sizeof(rc_dev_apis[0]); i++)
+            if (!strcmp(rc_dev_apis[i].name, argv[1]))
+                key = rc_dev_apis[i].key;
+        if (key < 0) {
+            snprintf(msg, msg_size, "unknown request '%s'", argv[1]);
+            return -1;
+        }
+        if (rc_dev_err_code(argv[3], &err)) {
+            snprintf(msg, msg_size, "unknown error '%s' (librdkafka names, e.g. NOT_LEADER_FOR_PARTITION)", argv[3]);
+            return -1;
+        }
+        int cnt = atoi(argv[2]);
+        rd_kafka_resp_err_t errs[64];
+        if (cnt < 1 || cnt > 64) {
+            snprintf(msg, msg_size, "count must be 1..64");
+            return -1;
+        }
+        for (int i = 0; i < cnt; i++)
+            errs[i] = err;
+        rd_kafka_mock_push_request_errors_array(mc, key, (size_t)cnt, errs);
+        snprintf(msg, msg_size, "ok");
+        return 0;
+    }
+    snprintf(msg, msg_size, "unknown command");
+    return -1;
+}
+
+/* --broker-only: serve until a signal, taking fault-injection commands on
+ * stdin (one per line, each answered "ok" or "error: ..." on stdout). At
+ * end of input it keeps serving. */
+static void rc_dev_broker_control(rd_kafka_mock_cluster_t *mc) {
+    char line[512], msg[256];
+    int stdin_open = 1;
+    while (!rc_dev_stop) {
+        if (!stdin_open) {
+            pause();
+            continue;
+        }
+        struct pollfd pfd = {0, POLLIN, 0};
+        if (poll(&pfd, 1, 200) <= 0)
+            continue;
+        if (!fgets(line, sizeof(line), stdin)) {
+            stdin_open = 0;
+            continue;
+        }
+        int rc = rc_dev_broker_command(mc, line, msg, sizeof(msg));
+        if (rc == 1)
+            continue;
+        printf("%s%s\n", rc ? "error: " : "", msg);
+        fflush(stdout);
+    }
+}
+
 static void rc_dev_usage(FILE *fp) {
     fprintf(fp,
             "Usage: ricochet dev [-c FILE] [--broker-only] [--feed FILE] [--dir DIR] [--partitions N]\n"
@@ -215,7 +313,12 @@ static void rc_dev_usage(FILE *fp) {
             "      --dir DIR       where logs, redis data and file sinks go (default: a new /tmp/ricochet-dev.*)\n"
             "      --partitions N  partitions per topic (default 4)\n"
             "      --timeout S     with --feed: give up after S seconds (default 120)\n"
-            "      --verbose       workers log to this terminal instead of DIR/<worker>.log\n");
+            "      --verbose       workers log to this terminal instead of DIR/<worker>.log\n\n"
+            "With --broker-only, stdin takes fault-injection commands for tests, one per line:\n"
+            "  broker down|up [ID]           take broker ID (default 1) down / bring it back\n"
+            "  rtt MS [ID]                   add MS of round-trip time to broker ID\n"
+            "  error REQUEST COUNT ERROR     fail the next COUNT REQUEST calls (Produce, Fetch, Metadata,\n"
+            "                                OffsetCommit, JoinGroup, ...) with ERROR (e.g. NOT_LEADER_FOR_PARTITION)\n");
 }
 
 int rc_cmd_dev(int argc, char **argv) {
@@ -322,8 +425,7 @@ int rc_cmd_dev(int argc, char **argv) {
     if (broker_only) {
         printf("bootstrap.servers=%s\n", bootstrap);
         fflush(stdout);
-        while (!rc_dev_stop)
-            pause();
+        rc_dev_broker_control(mc);
         ret = 0;
         goto out;
     }

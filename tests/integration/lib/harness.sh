@@ -63,13 +63,29 @@ h_start_redis() {
 h_start_broker() {
   local cfg="$H_DIR/broker.yaml"
   : >"$cfg"
-  "$RICOCHET_BIN/ricochet" dev --broker-only -c "$cfg" --partitions "${1:-4}" >"$H_DIR/broker.out" 2>"$H_DIR/broker.log" &
+  # stdin is a FIFO kept open here, so h_broker_cmd can inject faults.
+  mkfifo "$H_DIR/broker.ctl"
+  exec {H_BROKER_CTL}<>"$H_DIR/broker.ctl"
+  "$RICOCHET_BIN/ricochet" dev --broker-only -c "$cfg" --partitions "${1:-4}" <"$H_DIR/broker.ctl" \
+    >"$H_DIR/broker.out" 2>"$H_DIR/broker.log" &
   H_BROKER_PID=$!
   H_PIDS+=($H_BROKER_PID)
   for _ in $(seq 1 100); do grep -q bootstrap.servers "$H_DIR/broker.out" 2>/dev/null && break; sleep 0.05; done
   H_BOOTSTRAP=$(sed -n 's/^bootstrap.servers=//p' "$H_DIR/broker.out")
   [ -n "$H_BOOTSTRAP" ] || h_fail "embedded broker did not start"
 }
+
+# h_broker_cmd "broker down": a fault-injection command (see `ricochet dev
+# --help`); fails unless the broker answers "ok".
+h_broker_cmd() {
+  local before; before=$(wc -l <"$H_DIR/broker.out")
+  echo "$*" >&"$H_BROKER_CTL"
+  for _ in $(seq 1 100); do [ "$(wc -l <"$H_DIR/broker.out")" -gt "$before" ] && break; sleep 0.05; done
+  [ "$(tail -n 1 "$H_DIR/broker.out")" = ok ] || h_fail "broker command '$*': $(tail -n 1 "$H_DIR/broker.out")"
+}
+
+# h_readyz STAGE: the HTTP status of /readyz.
+h_readyz() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${H_PORT[$1]}/readyz"; }
 
 # h_write_config FILE: a config for the workers; stdin is appended (route
 # rules, sinks...). Ports are free ones.
