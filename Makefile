@@ -1,7 +1,7 @@
 # ricochet: the two commands of the README, and a few more.
 #   make demo    install what is missing, build, run the pipeline on the sample stream
-#   make test    install what is missing, build, run every test (unit, integration,
-#                sanitizer build)
+#   make test    install what is missing, build, run every test: unit, unit under
+#                valgrind, integration; then all of them again on an ASan+UBSan build
 #   make bench   throughput and memory of each stage against a passthrough
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -31,17 +31,17 @@ test: deps-test build test-asan
 test-unit: build
 	@cd $(BUILD) && ctest --output-on-failure -L unit -j$(JOBS)
 
-# AddressSanitizer + UndefinedBehaviorSanitizer build; runs the unit tests.
-test-asan: deps-build
+# AddressSanitizer + UndefinedBehaviorSanitizer build; runs every test with
+# it (the integration tests then run the sanitized workers).
+test-asan: deps-test
 	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DRICOCHET_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(BUILD)-asan -j$(JOBS)
 	@cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  ctest --output-on-failure -L unit -j$(JOBS)
+	  ctest --output-on-failure -j$(JOBS)
 
-# Every unit test under valgrind's memcheck.
-test-valgrind: build
-	@cd $(BUILD) && ctest --output-on-failure -L unit -T memcheck \
-	  --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1" -j$(JOBS)
+# Every unit test under valgrind's memcheck (also part of the plain ctest run).
+test-valgrind: deps-test build
+	@cd $(BUILD) && ctest --output-on-failure -L valgrind -j$(JOBS)
 
 bench: deps-test build
 	@bash tests/bench/run.sh $(BUILD)

@@ -55,6 +55,8 @@ typedef struct rc_common_conf {
     long redis_timeout_ms;
     char *registry_url;
     const rc_node_t *kafka;
+    /* The stage sections, borrowed from the config (each stage binds its own). */
+    const rc_node_t *ingest, *enrich, *route;
 } rc_common_conf_t;
 
 /* One input record: a Kafka message, a line of a file, or a webhook body. */

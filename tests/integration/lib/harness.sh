@@ -30,6 +30,12 @@ h_cleanup() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
+  # Under a sanitizer build a report in any process's log fails the test,
+  # even from a process whose exit status nobody checked.
+  if grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$H_DIR"/*.log >/dev/null 2>&1; then
+    echo "FAIL: sanitizer report in $(grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$H_DIR"/*.log | tr '\n' ' ')" >&2
+    [ "$rc" = 0 ] && rc=1
+  fi
   if [ "$rc" != 0 ]; then
     echo "--- test failed (exit $rc); logs in $H_DIR:" >&2
     for f in "$H_DIR"/*.log; do [ -f "$f" ] && { echo "== $f" >&2; tail -n 40 "$f" >&2; }; done
