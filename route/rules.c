@@ -292,14 +292,19 @@ int rc_rules_match(const rc_rules_t *rules, const json_t *enriched, int *matched
     return n;
 }
 
+/* The value at a dotted path, or NULL. An empty path or an empty segment
+ * ("{{}}", "{{post.}}") names nothing: it must not expand to the whole
+ * record or to a parent object. */
 static const json_t *rc_json_path(const json_t *root, const char *path, size_t len) {
     const json_t *cur = root;
     const char *p = path, *end = path + len;
+    if (!len)
+        return NULL;
     while (cur && p < end) {
         const char *dot = memchr(p, '.', (size_t)(end - p));
         size_t seg = dot ? (size_t)(dot - p) : (size_t)(end - p);
         char key[128];
-        if (seg >= sizeof(key))
+        if (!seg || seg >= sizeof(key) || (dot && dot + 1 == end))
             return NULL;
         memcpy(key, p, seg);
         key[seg] = '\0';
