@@ -340,10 +340,15 @@ char *rc_template_render(const char *tpl, const json_t *ep) {
             nlen--;
         if (nlen == 10 && !strncmp(name, "text_short", 10)) {
             const char *text = json_string_value(json_object_get(json_object_get(ep, "post"), "text"));
-            size_t tl = text ? strlen(text) : 0, cut = tl > 80 ? 80 : tl;
-            /* Do not cut a UTF-8 sequence in half. */
-            while (cut < tl && cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
-                cut--;
+            size_t tl = text ? strlen(text) : 0, cut = 0;
+            /* 80 characters, not bytes (a subject in Japanese or with emoji
+             * would otherwise get a third of that), and never half a UTF-8
+             * sequence: the cut only lands on a lead byte. */
+            for (int chars = 0; cut < tl && chars < 80; chars++) {
+                cut++;
+                while (cut < tl && ((unsigned char)text[cut] & 0xC0) == 0x80)
+                    cut++;
+            }
             for (size_t i = 0; i < cut; i++)
                 fputc(text[i] == '\n' ? ' ' : text[i], fp);
             if (cut < tl)
