@@ -61,6 +61,15 @@ static int rc_redis_parse_url(rc_redis_t *r, const char *url, char *errstr, size
     return 0;
 }
 
+/* A connection whose AUTH or SELECT failed must not be kept: the next call
+ * would find it healthy and run its commands unauthenticated or in database
+ * 0. Dropping it makes the next call try the whole handshake again. */
+static int rc_redis_drop(rc_redis_t *r) {
+    redisFree(r->c);
+    r->c = NULL;
+    return -1;
+}
+
 static int rc_redis_open(rc_redis_t *r, char *errstr, size_t errstr_size) {
     redisReply *rep;
 
@@ -80,7 +89,7 @@ static int rc_redis_open(rc_redis_t *r, char *errstr, size_t errstr_size) {
         if (!rep || rep->type == REDIS_REPLY_ERROR) {
             snprintf(errstr, errstr_size, "redis AUTH: %s", rep ? rep->str : r->c->errstr);
             freeReplyObject(rep);
-            return -1;
+            return rc_redis_drop(r);
         }
         freeReplyObject(rep);
     }
@@ -89,7 +98,7 @@ static int rc_redis_open(rc_redis_t *r, char *errstr, size_t errstr_size) {
         if (!rep || rep->type == REDIS_REPLY_ERROR) {
             snprintf(errstr, errstr_size, "redis SELECT %d: %s", r->db, rep ? rep->str : r->c->errstr);
             freeReplyObject(rep);
-            return -1;
+            return rc_redis_drop(r);
         }
         freeReplyObject(rep);
     }
