@@ -40,11 +40,13 @@ static int rc_redis_parse_url(rc_redis_t *r, const char *url, char *errstr, size
     snprintf(hostport, sizeof(hostport), "%.*s", slash ? (int)(slash - p) : (int)strlen(p), p);
     if (slash && slash[1]) {
         char *end;
-        r->db = (int)strtol(slash + 1, &end, 10);
-        if (*end || r->db < 0) {
+        /* Range-checked as a long: "/4294967297" must not wrap to db 1. */
+        long db = strtol(slash + 1, &end, 10);
+        if (*end || end == slash + 1 || db < 0 || db > 1000000) {
             snprintf(errstr, errstr_size, "redis.url '%s': database must be a number", url);
             return -1;
         }
+        r->db = (int)db;
     }
     char *colon = strrchr(hostport, ':');
     if (colon) {
