@@ -80,11 +80,16 @@ int rc_cases_check(rc_cases_t *c, rc_case_q_t *qs, size_t n, char *errstr, size_
             const char *argv[] = {"EVALSHA", rc_case_check_script.sha, "2", qs[i].idem_key, qs[i].case_key};
             if (rc_redis_pipeline_append(c->redis, 5, argv)) {
                 snprintf(errstr, errstr_size, "redis: cannot queue case lookup");
+                c->loaded = 0;
                 free(reps);
                 return -1;
             }
         }
         if (rc_redis_pipeline_exec(c->redis, n, reps, errstr, errstr_size)) {
+            /* The connection broke: the next batch may reach a restarted
+             * server without our scripts, so load them again first (this
+             * also reports why a reconnect fails, in words). */
+            c->loaded = 0;
             free(reps);
             return -1;
         }
@@ -117,7 +122,6 @@ int rc_cases_check(rc_cases_t *c, rc_case_q_t *qs, size_t n, char *errstr, size_
 
 int rc_cases_commit(rc_cases_t *c, const rc_case_w_t *ws, size_t n, char *errstr, size_t errstr_size) {
     char idem_ttl[24], case_ttl[24];
-    int ret = 0;
 
     if (!n)
         return 0;
@@ -129,33 +133,47 @@ int rc_cases_commit(rc_cases_t *c, const rc_case_w_t *ws, size_t n, char *errstr
         }
         return 0;
     }
-    if (rc_cases_load(c, errstr, errstr_size))
-        return -1;
     snprintf(idem_ttl, sizeof(idem_ttl), "%ld", c->idem_window_s);
     snprintf(case_ttl, sizeof(case_ttl), "%ld", c->case_window_s);
-    redisReply **reps = calloc(n, sizeof(*reps));
-    if (!reps)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        const char *argv[] = {"EVALSHA", rc_case_commit_script.sha, "2", ws[i].idem_key, ws[i].case_key,
-                              ws[i].idem_value, idem_ttl, ws[i].case_value ? ws[i].case_value : "", case_ttl};
-        if (rc_redis_pipeline_append(c->redis, 9, argv)) {
-            snprintf(errstr, errstr_size, "redis: cannot queue case update");
+    /* Like the check, a NOSCRIPT (scripts flushed or the server restarted
+     * since they were loaded) reloads them and runs the batch once more;
+     * the script only SETs, so running it twice is harmless. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        redisReply **reps = calloc(n, sizeof(*reps));
+        int noscript = 0, ret = 0;
+        if (!reps || rc_cases_load(c, errstr, errstr_size)) {
             free(reps);
             return -1;
         }
-    }
-    if (rc_redis_pipeline_exec(c->redis, n, reps, errstr, errstr_size)) {
-        free(reps);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (reps[i]->type == REDIS_REPLY_ERROR && !ret) {
-            snprintf(errstr, errstr_size, "redis case update: %s", reps[i]->str);
-            ret = -1;
+        for (size_t i = 0; i < n; i++) {
+            const char *argv[] = {"EVALSHA", rc_case_commit_script.sha, "2", ws[i].idem_key, ws[i].case_key,
+                                  ws[i].idem_value, idem_ttl, ws[i].case_value ? ws[i].case_value : "", case_ttl};
+            if (rc_redis_pipeline_append(c->redis, 9, argv)) {
+                snprintf(errstr, errstr_size, "redis: cannot queue case update");
+                c->loaded = 0;
+                free(reps);
+                return -1;
+            }
         }
-        freeReplyObject(reps[i]);
+        if (rc_redis_pipeline_exec(c->redis, n, reps, errstr, errstr_size)) {
+            c->loaded = 0;
+            free(reps);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (reps[i]->type == REDIS_REPLY_ERROR && !ret) {
+                noscript = !strncmp(reps[i]->str, "NOSCRIPT", 8);
+                snprintf(errstr, errstr_size, "redis case update: %s", reps[i]->str);
+                ret = -1;
+            }
+            freeReplyObject(reps[i]);
+        }
+        free(reps);
+        if (ret == 0)
+            return 0;
+        if (!noscript)
+            return -1;
+        c->loaded = 0;
     }
-    free(reps);
-    return ret;
+    return -1;
 }
