@@ -20,11 +20,25 @@ double rc_prom_value(const char *text, const char *name, const char *labels) {
                 take = lb[0] == '{' && !strncmp(lb + 1, labels, ll) && lb[1 + ll] == '}';
             }
             if (take) {
-                const char *end = eol ? eol : p + strlen(p), *sp = end;
-                while (sp > p && sp[-1] != ' ')
-                    sp--;
-                if (sp > p)
-                    sum += strtod(sp, NULL);
+                /* The value is the field after the labels; the line may
+                 * end with a timestamp, and a quoted label value may hold
+                 * spaces or braces, so neither the last nor the first space
+                 * finds it. */
+                const char *v = lb;
+                if (*v == '{') {
+                    int quoted = 0;
+                    for (v++; *v && *v != '\n' && (quoted || *v != '}'); v++) {
+                        if (quoted && *v == '\\' && v[1])
+                            v++;
+                        else if (*v == '"')
+                            quoted = !quoted;
+                    }
+                    if (*v == '}')
+                        v++;
+                }
+                while (*v == ' ' || *v == '\t')
+                    v++;
+                sum += strtod(v, NULL);
             }
         }
         p = eol ? eol + 1 : NULL;

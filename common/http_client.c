@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,13 +171,20 @@ long rc_http_parse_retry_after(const char *value, long now_epoch_s) {
             end++;
         if (*end)
             return -1;
-        return s * 1000;
+        /* Clamped: strtol saturates at LONG_MAX and the product would
+         * overflow into a negative delay. */
+        return s > LONG_MAX / 1000 ? LONG_MAX / 1000 * 1000 : s * 1000;
     }
     /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
     end = strptime(p, "%a, %d %b %Y %H:%M:%S GMT", &tm);
     if (!end)
+        return -1;
+    /* Only trailing white space (the header's CRLF) may follow the date. */
+    while (*end && isspace((unsigned char)*end))
+        end++;
+    if (*end)
         return -1;
     long t = (long)timegm(&tm);
     return t > now_epoch_s ? (t - now_epoch_s) * 1000 : 0;

@@ -137,6 +137,34 @@ static void rc_sbuf_printf(rc_sbuf_t *b, const char *fmt, ...) {
     }
 }
 
+/* The shortest "%g" form that reads back as the same double, as
+ * Prometheus's own clients print floats: plain "%g" keeps six digits, so
+ * bounds 1234567 and 1234568 both became le="1.23457e+06". */
+static void rc_fmt_double(char *buf, size_t size, double v) {
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+/* HELP text escapes backslash and newline (text format 0.0.4); a raw
+ * newline would end the comment and make the rest a bad sample line. */
+static void rc_sbuf_help(rc_sbuf_t *b, const char *help) {
+    if (!strpbrk(help, "\\\n")) {
+        rc_sbuf_printf(b, "%s", help);
+        return;
+    }
+    for (const char *p = help; *p; p++) {
+        if (*p == '\\')
+            rc_sbuf_printf(b, "\\\\");
+        else if (*p == '\n')
+            rc_sbuf_printf(b, "\\n");
+        else
+            rc_sbuf_printf(b, "%c", *p);
+    }
+}
+
 static const char *rc_mtype_name(rc_mtype_t t) {
     return t == RC_M_COUNTER ? "counter" : t == RC_M_GAUGE ? "gauge" : "histogram";
 }
@@ -151,7 +179,9 @@ char *rc_metrics_render(size_t *len) {
     pthread_mutex_lock(&rc_metrics_lock);
     for (rc_metric_t *m = rc_metrics_head; m; m = m->next) {
         if (!family || strcmp(family, m->name)) {
-            rc_sbuf_printf(&b, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name, rc_mtype_name(m->type));
+            rc_sbuf_printf(&b, "# HELP %s ", m->name);
+            rc_sbuf_help(&b, m->help);
+            rc_sbuf_printf(&b, "\n# TYPE %s %s\n", m->name, rc_mtype_name(m->type));
             family = m->name;
         }
         const char *sep = m->labels[0] ? "," : "";
@@ -165,10 +195,12 @@ char *rc_metrics_render(size_t *len) {
         uint64_t cum = 0;
         for (size_t i = 0; i <= m->nbounds; i++) {
             cum += atomic_load(&m->bucket[i]);
-            if (i < m->nbounds)
-                rc_sbuf_printf(&b, "%s_bucket{%s%sle=\"%g\"} %llu\n", m->name, m->labels, sep, m->bounds[i],
+            if (i < m->nbounds) {
+                char le[32];
+                rc_fmt_double(le, sizeof(le), m->bounds[i]);
+                rc_sbuf_printf(&b, "%s_bucket{%s%sle=\"%s\"} %llu\n", m->name, m->labels, sep, le,
                                (unsigned long long)cum);
-            else
+            } else
                 rc_sbuf_printf(&b, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", m->name, m->labels, sep,
                                (unsigned long long)cum);
         }

@@ -40,11 +40,13 @@ static int rc_redis_parse_url(rc_redis_t *r, const char *url, char *errstr, size
     snprintf(hostport, sizeof(hostport), "%.*s", slash ? (int)(slash - p) : (int)strlen(p), p);
     if (slash && slash[1]) {
         char *end;
-        r->db = (int)strtol(slash + 1, &end, 10);
-        if (*end || r->db < 0) {
+        /* Range-checked as a long: "/4294967297" must not wrap to db 1. */
+        long db = strtol(slash + 1, &end, 10);
+        if (*end || end == slash + 1 || db < 0 || db > 1000000) {
             snprintf(errstr, errstr_size, "redis.url '%s': database must be a number", url);
             return -1;
         }
+        r->db = (int)db;
     }
     char *colon = strrchr(hostport, ':');
     if (colon) {
@@ -59,6 +61,15 @@ static int rc_redis_parse_url(rc_redis_t *r, const char *url, char *errstr, size
     }
     snprintf(r->host, sizeof(r->host), "%s", hostport[0] ? hostport : "127.0.0.1");
     return 0;
+}
+
+/* A connection whose AUTH or SELECT failed must not be kept: the next call
+ * would find it healthy and run its commands unauthenticated or in database
+ * 0. Dropping it makes the next call try the whole handshake again. */
+static int rc_redis_drop(rc_redis_t *r) {
+    redisFree(r->c);
+    r->c = NULL;
+    return -1;
 }
 
 static int rc_redis_open(rc_redis_t *r, char *errstr, size_t errstr_size) {
@@ -80,7 +91,7 @@ static int rc_redis_open(rc_redis_t *r, char *errstr, size_t errstr_size) {
         if (!rep || rep->type == REDIS_REPLY_ERROR) {
             snprintf(errstr, errstr_size, "redis AUTH: %s", rep ? rep->str : r->c->errstr);
             freeReplyObject(rep);
-            return -1;
+            return rc_redis_drop(r);
         }
         freeReplyObject(rep);
     }
@@ -89,7 +100,7 @@ static int rc_redis_open(rc_redis_t *r, char *errstr, size_t errstr_size) {
         if (!rep || rep->type == REDIS_REPLY_ERROR) {
             snprintf(errstr, errstr_size, "redis SELECT %d: %s", r->db, rep ? rep->str : r->c->errstr);
             freeReplyObject(rep);
-            return -1;
+            return rc_redis_drop(r);
         }
         freeReplyObject(rep);
     }

@@ -79,9 +79,9 @@ static int rc_rules_check_keys(const rc_config_t *cfg, const rc_node_t *map, con
     return rc_config_check_keys(cfg, map, where, allowed, errstr, errstr_size);
 }
 
-static int rc_rule_parse_when(const rc_config_t *cfg, const rc_node_t *when, rc_rule_t *r, char *errstr,
-                              size_t errstr_size) {
-    if (rc_rules_check_keys(cfg, when, "rule 'when'", rc_when_keys, errstr, errstr_size))
+static int rc_rule_parse_when(const rc_config_t *cfg, const rc_node_t *when, const char *where, rc_rule_t *r,
+                              char *errstr, size_t errstr_size) {
+    if (rc_rules_check_keys(cfg, when, where, rc_when_keys, errstr, errstr_size))
         return -1;
     for (const rc_node_t *c = when->child; c; c = c->next) {
         double d = 0;
@@ -156,9 +156,13 @@ rc_rules_t *rc_rules_parse(const rc_config_t *cfg, const rc_node_t *node, int (*
         goto oom;
     for (const rc_node_t *c = node->child; c; c = c->next) {
         rc_rule_t *r = &rs->rules[rs->n++];
+        /* Key paths in messages name the rule by its index, as a reader
+         * counts the list: "unknown key 'route.rules[1].when.intnet'". */
+        char where[96];
         r->line = c->line;
         r->urgency_at_least = r->urgency_below = r->followers_at_least = -1;
-        if (rc_rules_check_keys(cfg, c, "rule", rc_rule_keys, errstr, errstr_size))
+        snprintf(where, sizeof(where), "route.rules[%d]", rs->n - 1);
+        if (rc_rules_check_keys(cfg, c, where, rc_rule_keys, errstr, errstr_size))
             goto fail;
         const rc_node_t *nm = rc_node_get(c, "name");
         if (nm && nm->value)
@@ -166,7 +170,8 @@ rc_rules_t *rc_rules_parse(const rc_config_t *cfg, const rc_node_t *node, int (*
         else if (asprintf(&r->name, "rule-%d", rs->n) < 0)
             goto oom;
         const rc_node_t *when = rc_node_get(c, "when");
-        if (when && rc_rule_parse_when(cfg, when, r, errstr, errstr_size))
+        snprintf(where, sizeof(where), "route.rules[%d].when", rs->n - 1);
+        if (when && rc_rule_parse_when(cfg, when, where, r, errstr, errstr_size))
             goto fail;
         const rc_node_t *cont = rc_node_get(c, "continue");
         if (cont && cont->value)
@@ -181,7 +186,8 @@ rc_rules_t *rc_rules_parse(const rc_config_t *cfg, const rc_node_t *node, int (*
                 rc_rules_err(cfg, a, errstr, errstr_size, "at most %d actions per rule", RC_RULE_MAX_ACTIONS);
                 goto fail;
             }
-            if (rc_rules_check_keys(cfg, a, "action", rc_action_keys, errstr, errstr_size))
+            snprintf(where, sizeof(where), "route.rules[%d].actions[%d]", rs->n - 1, r->nactions);
+            if (rc_rules_check_keys(cfg, a, where, rc_action_keys, errstr, errstr_size))
                 goto fail;
             rc_rule_action_t *ra = &r->actions[r->nactions++];
             const rc_node_t *sink = rc_node_get(a, "sink");
@@ -286,14 +292,19 @@ int rc_rules_match(const rc_rules_t *rules, const json_t *enriched, int *matched
     return n;
 }
 
+/* The value at a dotted path, or NULL. An empty path or an empty segment
+ * ("{{}}", "{{post.}}") names nothing: it must not expand to the whole
+ * record or to a parent object. */
 static const json_t *rc_json_path(const json_t *root, const char *path, size_t len) {
     const json_t *cur = root;
     const char *p = path, *end = path + len;
+    if (!len)
+        return NULL;
     while (cur && p < end) {
         const char *dot = memchr(p, '.', (size_t)(end - p));
         size_t seg = dot ? (size_t)(dot - p) : (size_t)(end - p);
         char key[128];
-        if (seg >= sizeof(key))
+        if (!seg || seg >= sizeof(key) || (dot && dot + 1 == end))
             return NULL;
         memcpy(key, p, seg);
         key[seg] = '\0';
@@ -329,10 +340,15 @@ char *rc_template_render(const char *tpl, const json_t *ep) {
             nlen--;
         if (nlen == 10 && !strncmp(name, "text_short", 10)) {
             const char *text = json_string_value(json_object_get(json_object_get(ep, "post"), "text"));
-            size_t tl = text ? strlen(text) : 0, cut = tl > 80 ? 80 : tl;
-            /* Do not cut a UTF-8 sequence in half. */
-            while (cut < tl && cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
-                cut--;
+            size_t tl = text ? strlen(text) : 0, cut = 0;
+            /* 80 characters, not bytes (a subject in Japanese or with emoji
+             * would otherwise get a third of that), and never half a UTF-8
+             * sequence: the cut only lands on a lead byte. */
+            for (int chars = 0; cut < tl && chars < 80; chars++) {
+                cut++;
+                while (cut < tl && ((unsigned char)text[cut] & 0xC0) == 0x80)
+                    cut++;
+            }
             for (size_t i = 0; i < cut; i++)
                 fputc(text[i] == '\n' ? ' ' : text[i], fp);
             if (cut < tl)
