@@ -1,6 +1,7 @@
 #include "http_server.h"
 
 #include <arpa/inet.h>
+#include <jansson.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,28 +60,37 @@ const char *rc_http_req_header(const rc_http_req_t *req, const char *name) {
 static enum MHD_Result rc_http_dispatch(rc_http_server_t *srv, struct MHD_Connection *conn, const char *url,
                                         const char *method, rc_http_upload_t *up) {
     char why[256] = "";
+    int builtin = !strcmp(url, "/metrics") || !strcmp(url, "/healthz") || !strcmp(url, "/readyz");
 
-    if (!strcmp(method, "GET") && !strcmp(url, "/metrics")) {
+    if (builtin && strcmp(method, "GET") && strcmp(method, "HEAD"))
+        return rc_http_send_str(conn, 405, "{\"error\":\"method not allowed\"}");
+    if (!strcmp(url, "/metrics")) {
         size_t len;
         char *txt = rc_metrics_render(&len);
         enum MHD_Result r = rc_http_send(conn, 200, txt, len, "text/plain; version=0.0.4; charset=utf-8");
         free(txt);
         return r;
     }
-    if (!strcmp(method, "GET") && !strcmp(url, "/healthz"))
+    if (!strcmp(url, "/healthz"))
         return rc_http_send_str(conn, 200, "{\"status\":\"ok\"}");
-    if (!strcmp(method, "GET") && !strcmp(url, "/readyz")) {
+    if (!strcmp(url, "/readyz")) {
         int ok = srv->ready ? srv->ready(srv->ready_opaque, why, sizeof(why)) : 1;
-        char body[400];
-        snprintf(body, sizeof(body), "{\"ready\":%s,\"reason\":\"%s\"}", ok ? "true" : "false", ok ? "" : why);
-        return rc_http_send_str(conn, ok ? 200 : 503, body);
+        /* jansson escapes the reason, whatever it contains. */
+        json_t *o = json_pack("{s:b, s:s}", "ready", ok, "reason", ok ? "" : why);
+        char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        enum MHD_Result r = rc_http_send_str(conn, ok ? 200 : 503, body ? body : "{}");
+        free(body);
+        return r;
     }
+    int path_known = 0;
     for (int i = 0; i < srv->nroutes; i++) {
         rc_http_route_t *rt = &srv->routes[i];
         if (strcmp(rt->path, url))
             continue;
+        path_known = 1;
         if (strcmp(rt->method, method))
-            return rc_http_send_str(conn, 405, "{\"error\":\"method not allowed\"}");
+            continue; /* another route may take this method */
         rc_http_req_t req = {method, url, up->buf ? up->buf : "", up->len, conn};
         rc_http_reply_t reply = {500, NULL, NULL};
         rt->cb(rt->opaque, &req, &reply);
@@ -90,6 +100,8 @@ static enum MHD_Result rc_http_dispatch(rc_http_server_t *srv, struct MHD_Connec
         free(reply.body);
         return r;
     }
+    if (path_known)
+        return rc_http_send_str(conn, 405, "{\"error\":\"method not allowed\"}");
     return rc_http_send_str(conn, 404, "{\"error\":\"not found\"}");
 }
 

@@ -8,6 +8,8 @@
  * ids stay unique across restarts.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,8 @@ typedef struct rc_sink_file_conf {
     char *path;
     char *prefix;
 } rc_sink_file_conf_t;
+
+static _Atomic unsigned long rc_sink_file_seq;
 
 typedef struct rc_sink_file {
     const rc_sink_file_conf_t *conf;
@@ -68,8 +72,14 @@ static int rc_sink_file_write(rc_sink_file_t *f, const char *event, const char *
                           json_object_get(post, "id"), "platform", json_object_get(post, "platform"), "at", at);
     char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(o);
+    if (!line) {
+        /* Not the file's fault: the record lacks what a ticket needs. */
+        snprintf(res->detail, sizeof(res->detail), "cannot build the ticket line (record without post.id/platform?)");
+        res->retriable = 0;
+        return -1;
+    }
     /* Flushed per line: the file is what a person reads to see the result. */
-    int ok = line && fprintf(f->fp, "%s\n", line) > 0 && fflush(f->fp) == 0;
+    int ok = fprintf(f->fp, "%s\n", line) > 0 && fflush(f->fp) == 0;
     free(line);
     if (!ok) {
         snprintf(res->detail, sizeof(res->detail), "write %s: %s", f->conf->path, strerror(errno));
@@ -82,8 +92,11 @@ static int rc_sink_file_write(rc_sink_file_t *f, const char *event, const char *
 
 static int rc_sink_file_open(void *ctx, const rc_sink_request_t *req, rc_sink_result_t *res) {
     rc_sink_file_t *f = ctx;
-    char ticket[96];
-    snprintf(ticket, sizeof(ticket), "%s-%lld-%lu", f->conf->prefix, f->started_ms, ++f->seq);
+    char ticket[128];
+    /* Start time, process id and a process-wide sequence: unique across
+     * restarts, replicas and several file sinks in one process. */
+    snprintf(ticket, sizeof(ticket), "%s-%lld-%d-%lu", f->conf->prefix, f->started_ms, (int)getpid(),
+             atomic_fetch_add(&rc_sink_file_seq, 1) + 1);
     return rc_sink_file_write(f, "ticket_opened", ticket, req, res);
 }
 
