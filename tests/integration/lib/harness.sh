@@ -264,3 +264,32 @@ h_start_prometheus() {
 h_prom_query() {
   curl -s --max-time 10 -G "$H_PROM_URL/api/v1/query" --data-urlencode "query=$1"
 }
+
+# h_start_rt5: a private Request Tracker 5 (lib/rt5.sh) in $H_DIR/rt,
+# installed first if missing; exports RT5_URL, RT5_USER, RT5_PASSWORD.
+# It is stopped at exit, before the rest, and its log shown on failure.
+h_start_rt5() {
+  # shellcheck source=tests/integration/lib/rt5.sh
+  . "$RICOCHET_SOURCE_DIR/tests/integration/lib/rt5.sh"
+  rt5_install_if_missing || h_fail "Request Tracker 5 is not installed and cannot be"
+  trap _h_rt5_exit EXIT
+  rt5_start "$H_DIR/rt" >>"$H_DIR/rt5.log" 2>&1 || h_fail "RT 5 did not start: $(tail -20 "$H_DIR/rt5.log")"
+}
+_h_rt5_exit() {
+  local rc=$?
+  if [ "$rc" != 0 ] && [ -n "${RT5_LOG:-}" ] && [ -f "$RT5_LOG" ]; then
+    echo "== RT 5 server log $RT5_LOG" >&2
+    tail -n 40 "$RT5_LOG" >&2
+  fi
+  rt5_stop
+  (exit "$rc")
+  h_cleanup
+}
+
+# h_rt PATH [CURL ARGS...]: RT's REST2 answer (JSON) for a GET of PATH
+# under /REST/2.0, e.g. h_rt /tickets -G --data-urlencode "query=Queue='General'".
+h_rt() {
+  local path=$1
+  shift
+  curl -s --max-time 30 -u "$RT5_USER:$RT5_PASSWORD" "$@" "$RT5_URL/REST/2.0$path"
+}
