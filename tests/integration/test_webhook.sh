@@ -81,7 +81,7 @@ EOF2
 code=$(h_post_webhook_signed "$H_DIR/bad.jsonl" "$SECRET")
 [ "$code" = 400 ] || h_fail "all-malformed body answered $code: $(cat "$H_DIR/webhook.out")"
 grep -q '"dead_lettered":3' "$H_DIR/webhook.out" || h_fail "400 body: $(cat "$H_DIR/webhook.out")"
-grep -q '"error":"line 1 .*dead-lettered' "$H_DIR/webhook.out" || h_fail "400 without the reason: $(cat "$H_DIR/webhook.out")"
+grep -q '"error":"line 1 was dead-lettered: .*invalid JSON' "$H_DIR/webhook.out" || h_fail "400 without the reason: $(cat "$H_DIR/webhook.out")"
 h_pass "a body of only malformed lines is refused with 400: $(cat "$H_DIR/webhook.out")"
 h_consume ricochet.dead-letter dead_letter 3 >"$H_DIR/dead.out"
 [ "$(grep -c '"stage":"ingest"' "$H_DIR/dead.out")" = 3 ] || h_fail "expected 3 ingest dead letters: $(cat "$H_DIR/dead.out")"
