@@ -40,10 +40,10 @@ static const rc_config_entry_t rc_common_table[] = {
      "Connect and command timeout."},
     {"schema_registry.url", RC_CT_STRING, NULL, 0, 0, NULL, RC_COMMON_OFF(registry_url), 0,
      "Confluent-compatible Schema Registry; unset = Avro single-object encoding."},
-    {"ingest", RC_CT_NODE, NULL, 0, 0, NULL, 0, 0, "ricochet-ingest settings."},
-    {"enrich", RC_CT_NODE, NULL, 0, 0, NULL, 0, 0, "ricochet-enrich settings."},
-    {"route", RC_CT_NODE, NULL, 0, 0, NULL, 0, 0, "ricochet-route settings."},
-    {"dev", RC_CT_NODE, NULL, 0, 0, NULL, 0, 0, "ricochet dev settings."},
+    {"ingest", RC_CT_NODE, NULL, 0, 0, NULL, RC_COMMON_OFF(sections[0]), 0, "ricochet-ingest settings."},
+    {"enrich", RC_CT_NODE, NULL, 0, 0, NULL, RC_COMMON_OFF(sections[1]), 0, "ricochet-enrich settings."},
+    {"route", RC_CT_NODE, NULL, 0, 0, NULL, RC_COMMON_OFF(sections[2]), 0, "ricochet-route settings."},
+    {"dev", RC_CT_NODE, NULL, 0, 0, NULL, RC_COMMON_OFF(sections[3]), 0, "ricochet dev settings."},
     RC_CONFIG_END};
 
 #define RC_STAGE_OFF(f) offsetof(rc_stage_conf_t, f)

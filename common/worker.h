@@ -55,6 +55,10 @@ typedef struct rc_common_conf {
     long redis_timeout_ms;
     char *registry_url;
     const rc_node_t *kafka;
+    /* The ingest/enrich/route/dev sections, bound here only so the common
+     * table knows the keys; each needs its own slot, since a bound node is
+     * written to its entry's offset. */
+    const rc_node_t *sections[4];
 } rc_common_conf_t;
 
 /* One input record: a Kafka message, a line of a file, or a webhook body. */
