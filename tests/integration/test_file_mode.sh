@@ -120,3 +120,11 @@ h_pass "'-' for stdin/stdout: the same $(wc -l <actions.jsonl) Actions through o
 "$RICOCHET_BIN/ricochet-enrich" --in posts.jsonl --out enriched2.jsonl 2>enrich2.log || h_fail "enrich without -c failed"
 [ "$(wc -l <enriched2.jsonl)" = 206 ] || h_fail "enrich without -c: $(wc -l <enriched2.jsonl) lines"
 h_pass "file mode needs no config"
+
+# log.level is honoured: at warn, the info summary line is not written, the
+# dead letters' warnings are.
+printf 'log:\n  level: warn\n' >warn.yaml
+"$RICOCHET_BIN/ricochet-ingest" -c warn.yaml --in "$SAMPLE" --out /dev/null 2>warn.log || h_fail "ingest at warn failed"
+grep -q '"level":"info"' warn.log && h_fail "log.level warn still writes info lines: $(grep -m1 '"level":"info"' warn.log)"
+[ "$(grep -c '"level":"warn".*dead-letter' warn.log)" = 6 ] || h_fail "log.level warn: expected 6 dead-letter warnings"
+h_pass "log.level: warn drops info lines and keeps warnings"
