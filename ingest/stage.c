@@ -180,7 +180,7 @@ static int rc_ingest_webhook(void *opaque, const rc_http_req_t *req, rc_http_rep
     const rc_ingest_conf_t *c = ig->conf;
     rc_input_t *ins[256];
     size_t n = 0, accepted = 0, dups = 0, dead = 0, failed = 0;
-    char first_reason[256] = "";
+    char first_reason[300] = "";
 
     if (c->webhook_secret) {
         const char *sig = rc_http_req_header(req, c->webhook_sig_header);
@@ -227,7 +227,8 @@ static int rc_ingest_webhook(void *opaque, const rc_http_req_t *req, rc_http_rep
         if (ins[i]->dead) {
             dead++;
             if (!first_reason[0])
-                snprintf(first_reason, sizeof(first_reason), "line %zu was dead-lettered", i + 1);
+                snprintf(first_reason, sizeof(first_reason), "line %zu was dead-lettered: %s", i + 1,
+                         ins[i]->dead_reason);
         } else if (rc) {
             failed++;
         } else if (ins[i]->outputs == 0) {

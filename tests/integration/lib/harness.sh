@@ -176,3 +176,141 @@ h_wait_metric() {
   done
   h_fail "$1 $2 = $v, expected >= $3"
 }
+
+# ---- added helpers (webhook, dead letters, RT, Prometheus, file mode) ------
+
+# h_wait_until SECONDS WHAT CMD...: run CMD every 0.2 s until it succeeds;
+# fail the test with WHAT after SECONDS.
+h_wait_until() {
+  local secs=$1 what=$2 i
+  shift 2
+  for i in $(seq 1 $((secs * 5))); do
+    "$@" && return 0
+    sleep 0.2
+  done
+  h_fail "$what (not after $secs s)"
+}
+
+# h_config_section SECTION LINES: insert LINES (YAML, already indented two
+# spaces) under the top-level SECTION of $H_CONFIG, e.g.
+#   h_config_section ingest "  http_max_body: 1KiB"
+# (h_write_config's stdin always lands under route:, the last section.)
+h_config_section() {
+  local sec=$1 lines=$2 f=${3:-$H_CONFIG}
+  grep -q "^$sec:\$" "$f" || h_fail "h_config_section: no top-level '$sec:' in $f"
+  awk -v sec="$sec:" -v lines="$lines" '{ print } $0 == sec { print lines }' "$f" >"$f.tmp"
+  mv "$f.tmp" "$f"
+}
+
+# h_http METHOD URL [CURL ARGS...]: the status code on stdout, the body in
+# $H_DIR/http.out.
+h_http() {
+  local method=$1 url=$2
+  shift 2
+  curl -s --max-time 30 -o "$H_DIR/http.out" -w '%{http_code}' -X "$method" "$@" "$url"
+}
+
+# h_hmac_sha256 SECRET FILE: lowercase hex HMAC-SHA256 of FILE's bytes.
+h_hmac_sha256() {
+  openssl dgst -sha256 -hmac "$1" <"$2" | awk '{print $NF}'
+}
+
+# h_post_webhook_signed FILE SECRET [HEADER]: like h_post_webhook, with
+# HEADER (default X-Ricochet-Signature): sha256=<hex HMAC of the body>.
+h_post_webhook_signed() {
+  local sig
+  sig=$(h_hmac_sha256 "$2" "$1")
+  curl -s --max-time 60 -o "$H_DIR/webhook.out" -w '%{http_code}' -X POST --data-binary @"$1" \
+    -H 'Content-Type: application/x-ndjson' -H "${3:-X-Ricochet-Signature}: sha256=$sig" \
+    "http://127.0.0.1:${H_PORT[ingest]}/ingest"
+}
+
+# h_start_workers STAGE...: start each, then wait until each is ready.
+h_start_workers() {
+  local s
+  for s in "$@"; do h_start_worker "$s"; done
+  for s in "$@"; do h_wait_ready "$s"; done
+}
+
+# h_prometheus_install_if_missing: Debian's prometheus (with promtool);
+# needs root or password-less sudo, like rt5_install_if_missing.
+h_prometheus_install_if_missing() {
+  local sudo=""
+  command -v prometheus >/dev/null && command -v promtool >/dev/null && return 0
+  if [ "$(id -u)" != 0 ]; then
+    sudo -n true 2>/dev/null || h_fail "prometheus is not installed and we are not root"
+    sudo="sudo -n"
+  fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >&2 ||
+    { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update >&2 &&
+      $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >&2; } ||
+    h_fail "cannot install prometheus"
+  command -v prometheus >/dev/null && command -v promtool >/dev/null || h_fail "prometheus/promtool still missing"
+}
+
+# h_start_prometheus STAGE...: a private Prometheus scraping each STAGE's
+# /metrics every second (job "ricochet-<stage>"); sets H_PROM_URL and waits
+# until it is ready. Stopped with the rest at exit.
+h_start_prometheus() {
+  local port s cfg="$H_DIR/prometheus.yml"
+  port=$(h_free_port)
+  {
+    echo "global:"
+    echo "  scrape_interval: 1s"
+    echo "  evaluation_interval: 1s"
+    echo "scrape_configs:"
+    for s in "$@"; do
+      echo "  - job_name: ricochet-$s"
+      echo "    static_configs:"
+      echo "      - targets: ['127.0.0.1:${H_PORT[$s]}']"
+    done
+  } >"$cfg"
+  promtool check config "$cfg" >"$H_DIR/promtool-config.log" 2>&1 ||
+    h_fail "promtool rejects $cfg: $(cat "$H_DIR/promtool-config.log")"
+  prometheus --config.file="$cfg" --storage.tsdb.path="$H_DIR/prom" \
+    --web.listen-address="127.0.0.1:$port" >"$H_DIR/prometheus.log" 2>&1 &
+  H_PROM_PID=$!
+  H_PIDS+=($H_PROM_PID)
+  H_PROM_URL="http://127.0.0.1:$port"
+  local i
+  for i in $(seq 1 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$H_PROM_URL/-/ready")" = 200 ] && return 0
+    kill -0 "$H_PROM_PID" 2>/dev/null || h_fail "prometheus exited early"
+    sleep 0.1
+  done
+  h_fail "prometheus not ready after 30 s"
+}
+
+# h_prom_query EXPR: the JSON answer of /api/v1/query.
+h_prom_query() {
+  curl -s --max-time 10 -G "$H_PROM_URL/api/v1/query" --data-urlencode "query=$1"
+}
+
+# h_start_rt5: a private Request Tracker 5 (lib/rt5.sh) in $H_DIR/rt,
+# installed first if missing; exports RT5_URL, RT5_USER, RT5_PASSWORD.
+# It is stopped at exit, before the rest, and its log shown on failure.
+h_start_rt5() {
+  # shellcheck source=tests/integration/lib/rt5.sh
+  . "$RICOCHET_SOURCE_DIR/tests/integration/lib/rt5.sh"
+  rt5_install_if_missing || h_fail "Request Tracker 5 is not installed and cannot be"
+  trap _h_rt5_exit EXIT
+  rt5_start "$H_DIR/rt" >>"$H_DIR/rt5.log" 2>&1 || h_fail "RT 5 did not start: $(tail -20 "$H_DIR/rt5.log")"
+}
+_h_rt5_exit() {
+  local rc=$?
+  if [ "$rc" != 0 ] && [ -n "${RT5_LOG:-}" ] && [ -f "$RT5_LOG" ]; then
+    echo "== RT 5 server log $RT5_LOG" >&2
+    tail -n 40 "$RT5_LOG" >&2
+  fi
+  rt5_stop
+  (exit "$rc")
+  h_cleanup
+}
+
+# h_rt PATH [CURL ARGS...]: RT's REST2 answer (JSON) for a GET of PATH
+# under /REST/2.0, e.g. h_rt /tickets -G --data-urlencode "query=Queue='General'".
+h_rt() {
+  local path=$1
+  shift
+  curl -s --max-time 30 -u "$RT5_USER:$RT5_PASSWORD" "$@" "$RT5_URL/REST/2.0$path"
+}
