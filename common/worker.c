@@ -529,6 +529,7 @@ int rc_worker_dead_letter(rc_worker_t *w, rc_input_t *in, const char *error_clas
     snprintf(labels, sizeof(labels), "class=\"%s\"", error_class);
     rc_metric_inc(rc_worker_counter(w, "dead_letters_total", labels, "Inputs sent to the dead-letter topic."), 1);
     in->dead = 1;
+    snprintf(in->dead_reason, sizeof(in->dead_reason), "%.199s", reason);
     char where[300];
     if (in->line)
         snprintf(where, sizeof(where), "line %ld", in->line);

@@ -73,6 +73,7 @@ typedef struct rc_input {
     rc_track_t *track;/* internal */
     int outputs;      /* how many outputs the stage emitted for it */
     int dead;         /* dead-lettered */
+    char dead_reason[200]; /* with "dead": why, for a webhook's answer (cut to fit) */
 } rc_input_t;
 
 typedef enum { RC_OUT_POSTS = 0, RC_OUT_ENRICHED, RC_OUT_ACTIONS, RC_OUT__CNT } rc_out_t;

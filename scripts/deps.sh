@@ -5,13 +5,13 @@
 #
 #   scripts/deps.sh build   compilers, cmake and the -dev libraries
 #   scripts/deps.sh demo    build + redis-server
-#   scripts/deps.sh test    demo + cmocka, valgrind, curl, Request Tracker 5, Prometheus
+#   scripts/deps.sh test    demo + valgrind, curl, jq, openssl, Request Tracker 5, Prometheus
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config librdkafka-dev libavro-dev libhiredis-dev libmicrohttpd-dev
             libyaml-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev)
 demo_pkgs=(redis-server)
-test_pkgs=(valgrind curl request-tracker5 rt5-db-sqlite rt5-standalone prometheus)
+test_pkgs=(valgrind curl jq openssl request-tracker5 rt5-db-sqlite rt5-standalone prometheus)
 
 case "${1:-build}" in
   build) want=("${build_pkgs[@]}") ;;

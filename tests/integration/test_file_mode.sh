@@ -14,13 +14,15 @@ cd "$H_DIR"
 # A "broker" that only records whether anyone connects to it: if file mode
 # contacted Kafka, it would show up here.
 TRAP_PORT=$(h_free_port)
-python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
-while True:
-    c, a = s.accept()
-    open(sys.argv[2], "a").write("connection from %s:%d\n" % a); c.close()
+perl -MIO::Socket::INET -e '
+my $s = IO::Socket::INET->new(Listen => 16, LocalAddr => "127.0.0.1", LocalPort => $ARGV[0], ReuseAddr => 1)
+  or die "listen: $!\n";
+while (my $c = $s->accept) {
+  open(my $log, ">>", $ARGV[1]) or die "$ARGV[1]: $!\n";
+  printf $log "connection from %s:%d\n", $c->peerhost, $c->peerport;
+  close $log;
+  close $c;
+}
 ' "$TRAP_PORT" "$H_DIR/kafka-contacts.log" 2>"$H_DIR/trap.log" &
 H_PIDS+=($!)
 h_wait_until 10 "the connection recorder did not listen" bash -c "exec 3<>/dev/tcp/127.0.0.1/$TRAP_PORT" 2>/dev/null
