@@ -122,7 +122,7 @@ struct rc_worker {
     _Atomic int assigned;
     int fatal;
 
-    rc_metric_t *m_in, *m_out[RC_OUT__CNT], *m_out_other, *m_dead, *m_delivery_failed, *m_pauses, *m_in_flight,
+    rc_metric_t *m_in, *m_out[RC_OUT__CNT + 1], *m_delivery_failed, *m_pauses, *m_in_flight,
         *m_batch_seconds;
 };
 
@@ -140,6 +140,19 @@ rc_metric_t *rc_worker_counter(const rc_worker_t *w, const char *suffix, const c
     char name[160];
     snprintf(name, sizeof(name), "ricochet_%s_%s", w->stage->name, suffix);
     return rc_counter(name, labels, help);
+}
+
+static const char *const rc_out_names[RC_OUT__CNT + 1] = {"posts", "enriched", "actions", "sink_topic"};
+
+/* The counter of output "out" (RC_OUT__CNT = a sink's topic). Main thread
+ * or HTTP thread: creation is locked inside rc_counter(). */
+static rc_metric_t *rc_worker_out_metric(rc_worker_t *w, int out) {
+    if (!w->m_out[out]) {
+        char labels[64];
+        snprintf(labels, sizeof(labels), "output=\"%s\"", rc_out_names[out]);
+        w->m_out[out] = rc_worker_counter(w, "records_out_total", labels, "Records produced, by output.");
+    }
+    return w->m_out[out];
 }
 
 /* ---- tracking ------------------------------------------------------------ */
@@ -476,13 +489,13 @@ int rc_worker_emit(rc_worker_t *w, rc_input_t *in, rc_out_t out, const char *key
             return -1;
         if (in)
             in->outputs++;
-        rc_metric_inc(w->m_out[out], 1);
+        rc_metric_inc(rc_worker_out_metric(w, out), 1);
         return 0;
     }
     static const rc_schema_id_t schemas[RC_OUT__CNT] = {RC_SCHEMA_POST, RC_SCHEMA_ENRICHED_POST, RC_SCHEMA_ACTION};
     if (rc_produce(w, in, w->topics[out], schemas[out], key, record, errstr, errstr_size))
         return -1;
-    rc_metric_inc(w->m_out[out], 1);
+    rc_metric_inc(rc_worker_out_metric(w, out), 1);
     return 0;
 }
 
@@ -492,7 +505,7 @@ int rc_worker_emit_topic(rc_worker_t *w, rc_input_t *in, const char *topic, rc_s
         return 1;
     if (rc_produce(w, in, topic, schema, key, record, errstr, errstr_size))
         return -1;
-    rc_metric_inc(w->m_out_other, 1);
+    rc_metric_inc(rc_worker_out_metric(w, RC_OUT__CNT), 1);
     return 0;
 }
 
@@ -937,18 +950,11 @@ static void rc_worker_destroy(rc_worker_t *w) {
 }
 
 static void rc_worker_metrics_init(rc_worker_t *w) {
-    static const char *outs[RC_OUT__CNT] = {"posts", "enriched", "actions"};
-    char labels[64];
     static const double batch_buckets[] = {0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5};
 
     w->m_in = rc_worker_counter(w, "records_in_total", NULL, "Records taken in (consumed, read or received).");
-    for (int i = 0; i < RC_OUT__CNT; i++) {
-        snprintf(labels, sizeof(labels), "output=\"%s\"", outs[i]);
-        w->m_out[i] = rc_worker_counter(w, "records_out_total", labels, "Records produced, by output.");
-    }
-    snprintf(labels, sizeof(labels), "output=\"sink_topic\"");
-    w->m_out_other = rc_worker_counter(w, "records_out_total", labels, "Records produced, by output.");
-    w->m_dead = rc_worker_counter(w, "dead_letters_total", "class=\"parse\"", "Inputs sent to the dead-letter topic.");
+    /* Output counters are created on first use (rc_worker_out_metric), so
+     * a stage exports only the outputs it has. */
     w->m_delivery_failed =
         rc_worker_counter(w, "delivery_failures_total", NULL, "Outputs Kafka did not acknowledge.");
     w->m_pauses = rc_worker_counter(w, "backpressure_pauses_total", NULL,
@@ -965,10 +971,9 @@ static void rc_worker_summary(rc_worker_t *w) {
     json_t *s = json_object();
     json_object_set_new(s, "records_in", json_integer((json_int_t)rc_metric_value(w->m_in)));
     json_t *outs = json_object();
-    static const char *names[RC_OUT__CNT] = {"posts", "enriched", "actions"};
-    for (int i = 0; i < RC_OUT__CNT; i++)
+    for (int i = 0; i <= RC_OUT__CNT; i++)
         if (rc_metric_value(w->m_out[i]))
-            json_object_set_new(outs, names[i], json_integer((json_int_t)rc_metric_value(w->m_out[i])));
+            json_object_set_new(outs, rc_out_names[i], json_integer((json_int_t)rc_metric_value(w->m_out[i])));
     json_object_set_new(s, "records_out", outs);
     uint64_t dead = 0;
     static const char *classes[] = {"parse", "schema", "validation", "sink", "internal"};

@@ -71,6 +71,8 @@ typedef struct rc_route {
     rc_cases_t *cases;
     rc_metric_t *m_tickets, *m_comments, *m_dups, *m_no_match, *m_failed, *m_retries, *m_produced;
     rc_metric_t *m_sink_seconds;
+    json_t *dry_cases;     /* --dry-run: the cases it would have opened */
+    unsigned long dry_seq;
 } rc_route_t;
 
 static int rc_route_sink_exists(void *opaque, const char *name) {
@@ -147,6 +149,10 @@ static int rc_route_sinks_init(rc_route_t *rt, char *errstr, size_t errstr_size)
             return -1;
         s->env.w = rt->w;
         s->env.name = s->name;
+        /* --check and --dry-run touch no sink (not even to open a file):
+         * binding above has validated its keys. */
+        if (rc_worker_checking(rt->w) || rc_worker_dry_run(rt->w))
+            continue;
         if (s->ops->init(&s->ctx, s->conf, &s->env, errstr, errstr_size))
             return -1;
     }
@@ -171,6 +177,7 @@ static void rc_route_destroy(void *ctx) {
     free(rt->sinks);
     rc_rules_destroy(rt->rules);
     rc_cases_destroy(rt->cases);
+    json_decref(rt->dry_cases);
     rc_redis_destroy(rt->redis);
     free(rt);
 }
@@ -187,6 +194,7 @@ static int rc_route_init(void **ctxp, rc_worker_t *w, const void *conf, char *er
     *ctxp = rt;
     rt->conf = conf;
     rt->w = w;
+    rt->dry_cases = json_object();
     rt->m_tickets = rc_worker_counter(w, "actions_total", "action=\"ticket_created\"", "Actions taken, by kind.");
     rt->m_comments = rc_worker_counter(w, "actions_total", "action=\"comment_added\"", "Actions taken, by kind.");
     rt->m_produced = rc_worker_counter(w, "actions_total", "action=\"produced\"", "Actions taken, by kind.");
@@ -281,7 +289,10 @@ static int rc_route_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n
     rc_route_job_t *jobs = NULL;
     rc_case_w_t *writes = NULL;
     size_t nj = 0, cap = n * 2 + 1, nw = 0;
-    json_t *local = json_object(); /* this batch's own idem/case updates */
+    /* This batch's own idem/case updates. A dry run writes nothing to Redis,
+     * so it keeps them for the whole run instead: a follow-up then shows as
+     * the comment it would be. */
+    json_t *local = rc_worker_dry_run(w) ? json_incref(rt->dry_cases) : json_object();
     char err[512];
     int ret = -1;
 
@@ -365,9 +376,16 @@ static int rc_route_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n
             continue;
         }
         int follow = j->q.state == RC_CASE_FOLLOW && j->sink->ops->follow_up;
+        const char *kind = !j->sink->ops->follow_up ? "produced" : follow ? "comment_added" : "ticket_created";
         if (rc_worker_dry_run(w)) {
-            rc_route_action(rt, j->in, j->case_key, j->rule->name, j->sink->name,
-                            follow ? "comment_added" : "ticket_created", "dry_run", follow ? j->q.value : NULL,
+            char would[64];
+            snprintf(would, sizeof(would), "dry-run-%lu", ++rt->dry_seq);
+            const char *ext = follow ? j->q.value : would;
+            snprintf(j->idem_value, sizeof(j->idem_value), "%s|%s", kind, ext);
+            json_object_set_new(local, j->q.idem_key, json_string(j->idem_value));
+            if (j->sink->ops->follow_up)
+                json_object_set_new(local, j->q.case_key, json_string(ext));
+            rc_route_action(rt, j->in, j->case_key, j->rule->name, j->sink->name, kind, "dry_run", ext,
                             "dry run: sink not called", 0);
             continue;
         }
@@ -400,9 +418,7 @@ static int rc_route_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n
             rc_worker_dead_letter(w, j->in, "sink", "%s", detail);
             continue;
         }
-        const char *kind = follow ? "comment_added" : "ticket_created";
-        if (!strcmp(j->sink->ops->type, "kafka")) {
-            kind = "produced";
+        if (!j->sink->ops->follow_up) {
             rc_metric_inc(rt->m_produced, 1);
         } else if (follow) {
             rc_metric_inc(rt->m_comments, 1);

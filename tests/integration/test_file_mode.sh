@@ -96,12 +96,16 @@ rm -f tickets.jsonl
 [ ! -s tickets.jsonl ] || h_fail "--dry-run wrote tickets: $(head -3 tickets.jsonl)"
 [ "$(jq -s 'map(select(.status == "dry_run")) | length' dry.jsonl)" = "$complaints" ] ||
   h_fail "expected $complaints dry_run Actions: $(jq -c '{action,status}' dry.jsonl | sort | uniq -c)"
-# A dry run opens no case, so a follow-up finds none to comment on: it may
-# count more would-be tickets than the real run, never fewer.
+# A dry run remembers the cases it would open (in memory, never in Redis),
+# so it makes the same decisions as the real run: as many would-be tickets
+# and comments, the comments on the would-be ticket of their case.
 dry_opened=$(jq -s 'map(select(.status == "dry_run" and .action == "ticket_created")) | length' dry.jsonl)
-[ "$dry_opened" -ge "$opened" ] || h_fail "--dry-run would open $dry_opened tickets, fewer than the real run ($opened)"
-[ "$(jq -s 'map(select(.status == "dry_run" and .external_id != null and .action == "ticket_created")) | length' dry.jsonl)" = 0 ] ||
-  h_fail "a dry-run ticket has an external id"
+dry_comments=$(jq -s 'map(select(.status == "dry_run" and .action == "comment_added")) | length' dry.jsonl)
+real_comments=$(jq -s 'map(select(.action == "comment_added")) | length' actions.jsonl)
+[ "$dry_opened" = "$opened" ] || h_fail "--dry-run would open $dry_opened tickets, the real run opened $opened"
+[ "$dry_comments" = "$real_comments" ] || h_fail "--dry-run would add $dry_comments comments, the real run $real_comments"
+[ "$(jq -s 'map(select(.status == "dry_run" and (.external_id // "" | startswith("dry-run-") | not))) | length' dry.jsonl)" = 0 ] ||
+  h_fail "a dry-run Action lacks its would-be ticket id"
 h_pass "--dry-run: $complaints Actions with status dry_run, no sink called (no tickets file)"
 
 # stdin/stdout with '-': one pipe, the same outcome.
