@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# make bench: throughput and memory of each stage against a passthrough.
+#
+#   bash tests/bench/run.sh [BUILD_DIR]        (make bench runs it with "build")
+#
+# One embedded broker (`ricochet dev --broker-only`, BENCH_PARTITIONS
+# partitions per topic) and one redis-server, in a temporary directory that
+# is removed on exit. For each stage, in pipeline order:
+#   1. the passthrough (bench_passthrough: consume + produce the same bytes,
+#      same client settings as the workers, its own consumer group) copies
+#      the stage's input topic; its rate (best of two) is the ceiling;
+#   2. the worker starts in its own consumer group on the same preloaded
+#      input, and bench_meter times it from its /metrics: from the first
+#      record taken in (group join not counted) to every output of the N
+#      inputs acknowledged (in_flight back to 0);
+#   3. its peak RSS (VmHWM) is read, and it is stopped with SIGTERM.
+# Inputs: ingest reads BENCH_N raw payloads (bench_gen: X API v2 and the
+# generic form) from bench.raw (ingest.input_topic); enrich reads the Posts
+# ingest produced; route reads the EnrichedPosts enrich produced, with rules
+# that open file tickets for complaints, questions and requests, produce
+# praise to a Kafka topic, and match nothing for the rest (Redis case
+# lookups for every matched post).
+#
+# Prints one line per stage:
+#   BENCH stage=<s> msgs=<N> msgs_per_s=<X> passthrough_msgs_per_s=<Y> ratio=<X/Y> rss_mb=<M>
+# and, for the analysers alone, enrich in file mode over the same posts:
+#   BENCH stage=enrich-file msgs=<N> msgs_per_s=<X>
+# Exits non-zero if a run failed (not when a target is missed; the targets,
+# ratio >= 0.5 and rss_mb <= 64, are for a human or CI to judge).
+#
+# BENCH_KAFKA_EXTRA adds lines under the workers' kafka: section, e.g.
+# "  queued.max.messages.kbytes: 16384" to try a smaller prefetch queue.
+# BENCH_PERF_DIR=DIR records each worker with `perf record --call-graph
+# dwarf` while it is measured, into DIR/<stage>.perf.data (then
+# `perf report -i ...`); the numbers of such a run are lower than usual.
+#
+# BENCH_N (default 50000) must fit the embedded broker's ~5 MiB per
+# partition: 50,000 raw payloads are ~26 MB, under 2 MiB a partition at 16.
+set -euo pipefail
+
+BUILD=${1:-build}
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
+export RICOCHET_BIN=$BUILD/bin RICOCHET_SOURCE_DIR=$SRC
+N=${BENCH_N:-50000}
+PARTITIONS=${BENCH_PARTITIONS:-16}
+TIMEOUT=${BENCH_TIMEOUT:-120}
+
+for b in ricochet ricochet-ingest ricochet-enrich ricochet-route bench_gen bench_load bench_passthrough bench_meter; do
+  [ -x "$RICOCHET_BIN/$b" ] || { echo "bench: $RICOCHET_BIN/$b missing (run make build)" >&2; exit 1; }
+done
+
+# Temp dir, cleanup of every process on exit, free ports, redis-server.
+source "$SRC/tests/integration/lib/harness.sh"
+
+# The broker creates every topic it is told about with $PARTITIONS
+# partitions: the four pipeline topics and the topics of kafka sinks listed
+# in its config, which is where the bench's own topics are named (a topic
+# created on first use would get the broker's default of 4).
+BENCH_TOPICS=(bench.raw bench.praise bench.pass.raw bench.pass.posts bench.pass.enriched)
+{
+  echo "route:"
+  echo "  sinks:"
+  for t in "${BENCH_TOPICS[@]}"; do
+    printf '    %s:\n      type: kafka\n      topic: %s\n' "${t//./-}" "$t"
+  done
+} >"$H_DIR/broker.yaml"
+"$RICOCHET_BIN/ricochet" dev --broker-only -c "$H_DIR/broker.yaml" --dir "$H_DIR/dev" --partitions "$PARTITIONS" \
+  >"$H_DIR/broker.out" 2>"$H_DIR/broker.log" &
+H_BROKER_PID=$!
+H_PIDS+=($H_BROKER_PID)
+for _ in $(seq 1 100); do grep -q bootstrap.servers "$H_DIR/broker.out" 2>/dev/null && break; sleep 0.05; done
+H_BOOTSTRAP=$(sed -n 's/^bootstrap.servers=//p' "$H_DIR/broker.out")
+[ -n "$H_BOOTSTRAP" ] || h_fail "embedded broker did not start"
+h_start_redis
+
+H_PORT[ingest]=$(h_free_port); H_PORT[enrich]=$(h_free_port); H_PORT[route]=$(h_free_port)
+H_CONFIG=$H_DIR/ricochet.yaml
+cat >"$H_CONFIG" <<YAML
+log:
+  level: info
+kafka:
+  bootstrap.servers: $H_BOOTSTRAP
+  session.timeout.ms: 6000
+  heartbeat.interval.ms: 500
+${BENCH_KAFKA_EXTRA:-}
+redis:
+  url: $H_REDIS_URL
+ingest:
+  http_port: ${H_PORT[ingest]}
+  group_id: bench-ingest
+  input_topic: bench.raw
+enrich:
+  http_port: ${H_PORT[enrich]}
+  group_id: bench-enrich
+route:
+  http_port: ${H_PORT[route]}
+  group_id: bench-route
+  sinks:
+    tickets:
+      type: file
+      path: $H_DIR/tickets.jsonl
+    praise-topic:
+      type: kafka
+      topic: bench.praise
+  rules:
+    - name: complaint
+      when:
+        intent: complaint
+      actions:
+        - sink: tickets
+          subject: "[complaint u{{urgency}}] @{{post.author.handle}}: {{text_short}}"
+    - name: needs-answer
+      when:
+        intent: [request, question]
+      actions:
+        - sink: tickets
+    - name: praise
+      when:
+        intent: praise
+      actions:
+        - sink: praise-topic
+YAML
+"$RICOCHET_BIN/ricochet-route" -c "$H_CONFIG" --check 2>"$H_DIR/check.log" || h_fail "bench config: $(cat "$H_DIR/check.log")"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+kv() { sed -n "s/.*\<$1=\([^ ]*\).*/\1/p" <<<"$2"; } # kv KEY "k=v k=v" -> v
+
+# passthrough IN_TOPIC OUT_TOPIC -> msgs/s, the best of two runs (each in
+# a new consumer group; a run takes well under a second after the group
+# join, so a moment of load from elsewhere on the machine weighs a lot).
+passthrough() {
+  local out best=0 r i
+  for i in 1 2; do
+    out=$("$RICOCHET_BIN/bench_passthrough" -b "$H_BOOTSTRAP" -t "$1" -o "$2" -n "$N" -g "bench-pass-$1-$i" \
+      -T "$TIMEOUT" 2>>"$H_DIR/passthrough.log") || h_fail "passthrough of $1 failed (see passthrough.log)"
+    echo "bench: passthrough $1 (run $i): $out" >&2
+    r=$(kv msgs_per_s "$out")
+    [ "$r" -gt "$best" ] && best=$r
+  done
+  echo "$best"
+}
+
+# stage STAGE PASSTHROUGH_RATE: start the worker, time N records, print BENCH.
+stage() {
+  local s=$1 pt=$2 out rate hwm perf_pid=
+  h_start_worker "$s"
+  if [ -n "${BENCH_PERF_DIR:-}" ]; then
+    mkdir -p "$BENCH_PERF_DIR"
+    perf record -q --call-graph dwarf,16384 -F 999 -p "${H_PID[$s]}" -o "$BENCH_PERF_DIR/$s.perf.data" 2>>"$H_DIR/perf.log" &
+    perf_pid=$!
+  fi
+  out=$("$RICOCHET_BIN/bench_meter" -u "http://127.0.0.1:${H_PORT[$s]}/metrics" -s "$s" -n "$N" -T "$TIMEOUT" \
+    2>>"$H_DIR/meter.log") || h_fail "ricochet-$s did not carry $N records through (see meter.log, $s.log)"
+  echo "bench: ricochet-$s: $out" >&2
+  rate=$(kv msgs_per_s "$out")
+  hwm=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/${H_PID[$s]}/status")
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid"
+    wait "$perf_pid" || true
+  fi
+  h_stop_worker "$s"
+  [ "$H_RC" = 0 ] || h_fail "ricochet-$s exited $H_RC on SIGTERM"
+  echo "BENCH stage=$s msgs=$N msgs_per_s=$rate passthrough_msgs_per_s=$pt ratio=$(ratio "$rate" "$pt") rss_mb=$hwm"
+}
+
+# Inputs: N raw payloads on bench.raw.
+"$RICOCHET_BIN/bench_gen" -n "$N" >"$H_DIR/raw.jsonl"
+"$RICOCHET_BIN/bench_load" -b "$H_BOOTSTRAP" -t bench.raw <"$H_DIR/raw.jsonl" 2>>"$H_DIR/load.log" ||
+  h_fail "could not load bench.raw"
+
+pt=$(passthrough bench.raw bench.pass.raw)
+stage ingest "$pt"
+pt=$(passthrough ricochet.posts bench.pass.posts)
+stage enrich "$pt"
+pt=$(passthrough ricochet.enriched bench.pass.enriched)
+stage route "$pt"
+
+# The analysers alone: enrich in file mode over the same kind of posts
+# (ingest's file mode makes them), less the start-up (data files, lexicons)
+# measured with an empty input.
+"$RICOCHET_BIN/ricochet-ingest" --in "$H_DIR/raw.jsonl" --out "$H_DIR/posts.jsonl" 2>>"$H_DIR/file.log"
+: >"$H_DIR/empty.jsonl"
+t0=$(date +%s%N)
+"$RICOCHET_BIN/ricochet-enrich" --in "$H_DIR/empty.jsonl" --out /dev/null 2>>"$H_DIR/file.log"
+t1=$(date +%s%N)
+"$RICOCHET_BIN/ricochet-enrich" --in "$H_DIR/posts.jsonl" --out /dev/null 2>>"$H_DIR/file.log"
+t2=$(date +%s%N)
+awk -v n="$N" -v e=$((t1 - t0)) -v f=$((t2 - t1)) \
+  'BEGIN { printf "BENCH stage=enrich-file msgs=%d msgs_per_s=%.0f\n", n, (f > e ? n / ((f - e) / 1e9) : 0) }'
