@@ -23,6 +23,26 @@ int rc_cli_schema(const char *name) {
     return -1;
 }
 
+/* "len" bytes at "p" as a JSON string of lowercase hex digits (a new
+ * reference; NULL when out of memory). Binary values are not valid UTF-8,
+ * so as JSON strings they would not survive a JSON parser. */
+static json_t *rc_cli_hex_string(const void *p, size_t len) {
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *b = p;
+    char *s = malloc(len * 2 + 1);
+    json_t *v;
+
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        s[2 * i] = digits[b[i] >> 4];
+        s[2 * i + 1] = digits[b[i] & 15];
+    }
+    v = json_stringn(s, len * 2);
+    free(s);
+    return v;
+}
+
 static volatile sig_atomic_t rc_cli_stop;
 static void rc_cli_on_signal(int s) { rc_cli_stop = s; }
 
@@ -34,14 +54,15 @@ int rc_cmd_consume(int argc, char **argv) {
                                          {"count", required_argument, NULL, 'n'},
                                          {"idle-ms", required_argument, NULL, 'i'},
                                          {"with-key", no_argument, NULL, 'k'},
+                                         {"hex", no_argument, NULL, 'x'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *bootstrap = NULL, *topic = NULL, *registry = NULL;
-    int schema = -1, opt, with_key = 0;
+    int schema = -1, opt, with_key = 0, hex = 0;
     long count = -1, idle_ms = 3000, got = 0;
     char errstr[512];
 
-    while ((opt = getopt_long(argc, argv, "b:t:s:r:n:i:kh", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "b:t:s:r:n:i:kxh", opts, NULL)) != -1) {
         switch (opt) {
         case 'b': bootstrap = optarg; break;
         case 't': topic = optarg; break;
@@ -55,18 +76,25 @@ int rc_cmd_consume(int argc, char **argv) {
         case 'n': count = atol(optarg); break;
         case 'i': idle_ms = atol(optarg); break;
         case 'k': with_key = 1; break;
+        case 'x': hex = 1; break;
         case 'h':
             printf("Usage: ricochet consume -b BOOTSTRAP -t TOPIC [-s post|enriched|action|dead_letter]\n"
-                   "                        [-r REGISTRY_URL] [-n COUNT] [-i IDLE_MS] [-k]\n"
+                   "                        [-r REGISTRY_URL] [-n COUNT] [-i IDLE_MS] [-k] [-x]\n"
                    "Prints each record from the beginning of every partition as one JSON line (decoded with\n"
                    "the schema; without -s, the raw value). Stops after COUNT records or IDLE_MS without one.\n"
-                   "-k wraps each line as {\"key\":...,\"partition\":...,\"offset\":...,\"value\":...}.\n");
+                   "-k wraps each line as {\"key\":...,\"partition\":...,\"offset\":...,\"value\":...}.\n"
+                   "-x, --hex prints the raw value as a string of hex digits (\"0000000064...\"), for binary\n"
+                   "records such as Confluent-framed Avro; not with -s.\n");
             return 0;
         default: return 2;
         }
     }
     if (!bootstrap || !topic) {
         fprintf(stderr, "ricochet consume: -b BOOTSTRAP and -t TOPIC are required\n");
+        return 2;
+    }
+    if (hex && schema >= 0) {
+        fprintf(stderr, "ricochet consume: --hex prints raw values; it does not go with -s\n");
         return 2;
     }
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -116,6 +144,8 @@ int rc_cmd_consume(int argc, char **argv) {
                         (long long)m->offset, errstr);
                 ret = 1;
             }
+        } else if (hex) {
+            v = rc_cli_hex_string(m->payload, m->len);
         } else {
             v = json_stringn_nocheck(m->payload ? m->payload : "", m->len);
         }

@@ -120,7 +120,10 @@ struct rc_worker {
     _Atomic int in_flight;
     _Atomic int kafka_ok;
     _Atomic int assigned;
-    int fatal;
+    /* Set when the worker must stop without committing; also set by the
+     * webhook's HTTP thread (a registry outage while producing), hence
+     * atomic. */
+    _Atomic int fatal;
 
     rc_metric_t *m_in, *m_out[RC_OUT__CNT + 1], *m_delivery_failed, *m_pauses, *m_in_flight,
         *m_batch_seconds;
@@ -210,6 +213,25 @@ static void rc_track_release(rc_worker_t *w, rc_track_t *t, int failed) {
         rc_ptrack_advance(w, t->pt);
     else
         free(t); /* its partition was revoked meanwhile */
+}
+
+/* Marks "in" as not done: a consumed record's offset is then never stored
+ * (nor any later one of its partition), so it is consumed again after a
+ * restart; a webhook input's rc_worker_input_wait() fails, so the caller is
+ * told to retry. For inputs that are lost otherwise: a record the registry
+ * outage kept from being decoded, produced or dead-lettered. */
+static void rc_input_fail(rc_input_t *in) {
+    rc_track_t *t = in->track;
+
+    if (!t)
+        return; /* file mode: the run itself fails or logs it */
+    if (t->waiter) {
+        pthread_mutex_lock(&t->mu);
+        t->failed = 1;
+        pthread_mutex_unlock(&t->mu);
+    } else {
+        t->failed = 1;
+    }
 }
 
 static void rc_offsets_flush(rc_worker_t *w) {
@@ -437,6 +459,7 @@ static int rc_produce(rc_worker_t *w, rc_input_t *in, const char *topic, rc_sche
             w->fatal = 1;
             break;
         }
+        rc_log_warn("schema registry unavailable (%s); retrying in %d s", errstr, attempt);
         sleep((unsigned)attempt);
     }
     if (rc)
@@ -518,6 +541,18 @@ int rc_worker_dead_letter(rc_worker_t *w, rc_input_t *in, const char *error_clas
     va_start(ap, fmt);
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
+    /* A worker that is stopping without committing (registry outage, Kafka
+     * fatal error, failed delivery) does not judge records any more: a
+     * stage dead-letters what it cannot emit, and during a registry outage
+     * that would send good records to the dead-letter topic. The record is
+     * left undone instead and judged again after the restart. */
+    if (!w->file_mode && w->fatal) {
+        rc_log_warn("not dead-lettering a record (%s: %s): the worker is stopping without committing, so it is "
+                    "processed again after a restart",
+                    error_class, reason);
+        rc_input_fail(in);
+        return -1;
+    }
     if (in->line) {
         /* Say which input line; a parser's own "line 1" is within the record. */
         char tmp[sizeof(reason)];
@@ -538,11 +573,6 @@ int rc_worker_dead_letter(rc_worker_t *w, rc_input_t *in, const char *error_clas
     free(b64);
     if (!dl)
         goto out;
-    char labels[64];
-    snprintf(labels, sizeof(labels), "class=\"%s\"", error_class);
-    rc_metric_inc(rc_worker_counter(w, "dead_letters_total", labels, "Inputs sent to the dead-letter topic."), 1);
-    in->dead = 1;
-    snprintf(in->dead_reason, sizeof(in->dead_reason), "%.199s", reason);
     char where[300];
     if (in->line)
         snprintf(where, sizeof(where), "line %ld", in->line);
@@ -564,8 +594,19 @@ int rc_worker_dead_letter(rc_worker_t *w, rc_input_t *in, const char *error_clas
     ret = rc_produce(w, in, w->common.topic_dead_letter, RC_SCHEMA_DEAD_LETTER, key[0] ? key : NULL, dl, err,
                      sizeof(err));
     if (ret)
-        rc_log_error("could not dead-letter a record: %s", err);
+        rc_log_error("could not dead-letter a record, so it is processed again after a restart: %s", err);
 out:
+    if (ret == 0) {
+        char labels[64];
+        snprintf(labels, sizeof(labels), "class=\"%s\"", error_class);
+        rc_metric_inc(rc_worker_counter(w, "dead_letters_total", labels, "Inputs sent to the dead-letter topic."), 1);
+        in->dead = 1;
+        snprintf(in->dead_reason, sizeof(in->dead_reason), "%.199s", reason);
+    } else {
+        /* Neither judged nor passed on: it must not be committed (a webhook
+         * caller is told to retry). */
+        rc_input_fail(in);
+    }
     json_decref(dl);
     return ret;
 }
@@ -707,6 +748,7 @@ static void rc_decode_input(rc_worker_t *w, rc_input_t *in) {
         in->record = json_loadb(in->data, in->len, 0, &jerr);
         if (!in->record) {
             rc_worker_dead_letter(w, in, "parse", "invalid JSON at column %d: %s", jerr.column, jerr.text);
+            in->dead = 1; /* keep it from process() even if that failed */
             return;
         }
         /* File mode JSON must still be a valid record of the schema. */
@@ -716,6 +758,7 @@ static void rc_decode_input(rc_worker_t *w, rc_input_t *in) {
             json_decref(in->record);
             in->record = NULL;
             rc_worker_dead_letter(w, in, "schema", "not a valid %s: %s", rc_schema_name(w->stage->in_schema), err);
+            in->dead = 1;
             return;
         }
         free(buf);
@@ -727,18 +770,23 @@ static void rc_decode_input(rc_worker_t *w, rc_input_t *in) {
             break;
         /* The schema registry is unreachable: not the record's fault, so
          * never dead-letter it. Retry a little, then stop without committing
-         * so the record is read again after a restart. */
-        if (attempt >= 5 || rc_stop) {
+         * so the record is read again after a restart. Marking it failed is
+         * what keeps its offset from being stored: the batch loop releases
+         * every input once process() returns. */
+        if (attempt >= 5 || rc_stop || w->fatal) {
             rc_log_error("schema registry unavailable (%s); stopping without committing", err);
             w->fatal = 1;
-            in->dead = 1; /* keep it from process(); its offset is not stored */
+            in->dead = 1; /* keep it from process() */
+            rc_input_fail(in);
             return;
         }
         rc_log_warn("schema registry unavailable (%s); retrying in %d s", err, attempt);
         sleep((unsigned)attempt);
     }
-    if (!in->record)
+    if (!in->record) {
         rc_worker_dead_letter(w, in, "schema", "%s", err);
+        in->dead = 1;
+    }
 }
 
 static int rc_file_loop(rc_worker_t *w, const char *in_path) {
@@ -837,13 +885,17 @@ static int rc_kafka_loop(rc_worker_t *w) {
                 else
                     t->pt->head = t;
                 t->pt->tail = t;
-                if (!m->payload)
+                if (!m->payload) {
                     rc_worker_dead_letter(w, in, "parse", "empty record (null value)");
-                else
+                    in->dead = 1;
+                } else {
                     rc_decode_input(w, in);
+                }
                 n++;
             }
-            if (n >= bs)
+            /* Once stopping, take no more: each would wait out its own
+             * registry retries, and none of them would be committed. */
+            if (n >= bs || w->fatal)
                 break;
             m = rd_kafka_consumer_poll(w->consumer, 0);
         }

@@ -1,16 +1,16 @@
 /*
  * The serde with a schema registry (Confluent wire format) and the registry
- * client, against a fixture registry served in-process by libmicrohttpd on
- * a free loopback port.
- *
- * The fixture implements the two calls the way Confluent's "Schema Registry
- * API Reference" (docs.confluent.io, schema-registry/develop/api) shows them:
- *   POST /subjects/{subject}/versions, body {"schema": "<text>"}, Content-Type
- *     application/vnd.schemaregistry.v1+json -> 200 {"id": N}; the same
- *     schema text always gets the same id, whatever the subject;
+ * client, against the fixture registry of tests/fixtures/registry_fixture_lib.h
+ * served in-process on a free loopback port. It answers the calls the way
+ * Confluent's "Schema Registry API Reference" (docs.confluent.io,
+ * schema-registry/develop/api) shows them:
+ *   POST /subjects/{subject}/versions, body {"schema": "<text>"} -> 200
+ *     {"id": N}; the same schema text always gets the same id, whatever the
+ *     subject, and the first id is 100;
  *   GET /schemas/ids/{id} -> 200 {"schema": "<text>"}, or 404
  *     {"error_code": 40403, "message": "Schema N not found"};
- *   errors in the documented {"error_code": ..., "message": ...} body.
+ *   during an outage, 503 {"error_code": 50001, "message": "Error in the
+ *     backend datastore"}.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,162 +20,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
 #include <avro.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <sys/socket.h>
+#include <jansson.h>
 
 #include <cmocka.h>
 
+#include "registry_fixture_lib.h"
 #include "schema_registry.h"
 #include "serde.h"
 
-#define RC_FX_MAX 32
-
 typedef struct {
-    struct MHD_Daemon *mhd;
+    rc_fx_registry_t *reg;
     char url[64];
-    pthread_mutex_t lock;
-    int n_register;
-    int n_get;
-    char last_subject[128];
-    char last_content_type[128];
-    int fail_status; /* when set, every call answers this with a 50001 body */
-    int nschemas;
-    int ids[RC_FX_MAX];
-    char *schemas[RC_FX_MAX];
 } rc_fx_t;
-
-typedef struct {
-    char *buf;
-    size_t len;
-} rc_fx_body_t;
-
-static enum MHD_Result rc_fx_reply(struct MHD_Connection *conn, unsigned status, json_t *body) {
-    char *text = json_dumps(body, JSON_COMPACT);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-    enum MHD_Result r;
-
-    MHD_add_response_header(resp, "Content-Type", "application/vnd.schemaregistry.v1+json");
-    r = MHD_queue_response(conn, status, resp);
-    MHD_destroy_response(resp);
-    json_decref(body);
-    return r;
-}
-
-static enum MHD_Result rc_fx_error(struct MHD_Connection *conn, unsigned status, int code, const char *msg) {
-    return rc_fx_reply(conn, status, json_pack("{s:i,s:s}", "error_code", code, "message", msg));
-}
-
-static enum MHD_Result rc_fx_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                     const char *version, const char *upload_data, size_t *upload_data_size,
-                                     void **con_cls) {
-    rc_fx_t *fx = cls;
-    rc_fx_body_t *body = *con_cls;
-    enum MHD_Result r;
-    char subject[128];
-    int id;
-
-    if (!body) {
-        *con_cls = calloc(1, sizeof(rc_fx_body_t));
-        return *con_cls ? MHD_YES : MHD_NO;
-    }
-    if (*upload_data_size) {
-        body->buf = realloc(body->buf, body->len + *upload_data_size + 1);
-        memcpy(body->buf + body->len, upload_data, *upload_data_size);
-        body->len += *upload_data_size;
-        body->buf[body->len] = '\0';
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-
-    pthread_mutex_lock(&fx->lock);
-    if (!strcmp(method, "POST") && sscanf(url, "/subjects/%127[^/]/versions", subject) == 1) {
-        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-        json_t *req = body->buf ? json_loads(body->buf, 0, NULL) : NULL;
-        const char *text = json_string_value(json_object_get(req, "schema"));
-        fx->n_register++;
-        snprintf(fx->last_subject, sizeof(fx->last_subject), "%s", subject);
-        snprintf(fx->last_content_type, sizeof(fx->last_content_type), "%s", ct ? ct : "");
-        if (fx->fail_status) {
-            r = rc_fx_error(conn, (unsigned)fx->fail_status, 50001, "Error in the backend datastore");
-        } else if (!text) {
-            r = rc_fx_error(conn, 422, 42201, "Invalid schema");
-        } else {
-            int i;
-            for (i = 0; i < fx->nschemas && strcmp(fx->schemas[i], text); i++)
-                ;
-            if (i == fx->nschemas && i < RC_FX_MAX) {
-                fx->schemas[i] = strdup(text);
-                fx->ids[i] = 100 + i; /* not 0/1, so an id mix-up shows */
-                fx->nschemas++;
-            }
-            r = rc_fx_reply(conn, 200, json_pack("{s:i}", "id", fx->ids[i]));
-        }
-        json_decref(req);
-    } else if (!strcmp(method, "GET") && sscanf(url, "/schemas/ids/%d", &id) == 1) {
-        int i;
-        fx->n_get++;
-        for (i = 0; i < fx->nschemas && fx->ids[i] != id; i++)
-            ;
-        if (fx->fail_status) {
-            r = rc_fx_error(conn, (unsigned)fx->fail_status, 50001, "Error in the backend datastore");
-        } else if (i == fx->nschemas) {
-            char msg[64];
-            snprintf(msg, sizeof(msg), "Schema %d not found", id);
-            r = rc_fx_error(conn, 404, 40403, msg);
-        } else {
-            r = rc_fx_reply(conn, 200, json_pack("{s:s}", "schema", fx->schemas[i]));
-        }
-    } else {
-        r = rc_fx_error(conn, 404, 404, "HTTP 404 Not Found");
-    }
-    pthread_mutex_unlock(&fx->lock);
-    return r;
-}
-
-static void rc_fx_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                            enum MHD_RequestTerminationCode toe) {
-    rc_fx_body_t *body = *con_cls;
-    if (body) {
-        free(body->buf);
-        free(body);
-        *con_cls = NULL;
-    }
-}
 
 static int rc_fx_setup(void **state) {
     rc_fx_t *fx = calloc(1, sizeof(*fx));
-    struct sockaddr_in sa;
-    const union MHD_DaemonInfo *info;
+    char err[256];
 
-    pthread_mutex_init(&fx->lock, NULL);
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = 0;
-    fx->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, rc_fx_handler, fx,
-                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED,
-                               rc_fx_completed, fx, MHD_OPTION_END);
-    if (!fx->mhd)
-        fail_msg("cannot start the fixture registry");
-    info = MHD_get_daemon_info(fx->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:%u/", (unsigned)info->port);
+    if (!fx || !(fx->reg = rc_fx_registry_start(0, err, sizeof(err))))
+        fail_msg("cannot start the fixture registry: %s", fx ? err : "out of memory");
+    snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:%u/", rc_fx_registry_port(fx->reg));
     *state = fx;
     return 0;
 }
 
 static int rc_fx_teardown(void **state) {
     rc_fx_t *fx = *state;
-    if (fx->mhd)
-        MHD_stop_daemon(fx->mhd);
-    for (int i = 0; i < fx->nschemas; i++)
-        free(fx->schemas[i]);
-    pthread_mutex_destroy(&fx->lock);
+    rc_fx_registry_stop(fx->reg);
     free(fx);
     return 0;
+}
+
+static rc_fx_registry_stats_t rc_fx_stats(rc_fx_t *fx) {
+    rc_fx_registry_stats_t st;
+    rc_fx_registry_stats(fx->reg, &st);
+    return st;
 }
 
 static const char *rc_action_json =
@@ -197,13 +77,6 @@ static rc_serde_t *rc_serde_for(rc_fx_t *fx) {
     return s;
 }
 
-static int rc_fx_count(rc_fx_t *fx, int *counter) {
-    pthread_mutex_lock(&fx->lock);
-    int n = *counter;
-    pthread_mutex_unlock(&fx->lock);
-    return n;
-}
-
 static void test_encode_registers_schema_once_per_subject_and_frames_with_its_id(void **state) {
     rc_fx_t *fx = *state;
     rc_serde_t *serde = rc_serde_for(fx);
@@ -220,17 +93,17 @@ static void test_encode_registers_schema_once_per_subject_and_frames_with_its_id
         assert_int_equal(((uint32_t)buf[1] << 24) | ((uint32_t)buf[2] << 16) | ((uint32_t)buf[3] << 8) | buf[4], 100);
         free(buf);
     }
-    assert_int_equal(rc_fx_count(fx, &fx->n_register), 1);
-    assert_string_equal(fx->last_subject, "posts-value");
-    assert_string_equal(fx->last_content_type, "application/vnd.schemaregistry.v1+json");
+    assert_int_equal(rc_fx_stats(fx).register_calls, 1);
+    assert_string_equal(rc_fx_stats(fx).last_subject, "posts-value");
+    assert_string_equal(rc_fx_stats(fx).last_content_type, "application/vnd.schemaregistry.v1+json");
 
     /* Another topic is another subject: one more registration, same id. */
     assert_int_equal(
         rc_serde_encode(serde, RC_SCHEMA_POST, "posts-replay", post, (void **)&buf, &len, err, sizeof(err)), 0);
     assert_int_equal(buf[4], 100);
     free(buf);
-    assert_int_equal(rc_fx_count(fx, &fx->n_register), 2);
-    assert_string_equal(fx->last_subject, "posts-replay-value");
+    assert_int_equal(rc_fx_stats(fx).register_calls, 2);
+    assert_string_equal(rc_fx_stats(fx).last_subject, "posts-replay-value");
 
     /* Without a topic there is no subject to register under. */
     assert_int_equal(rc_serde_encode(serde, RC_SCHEMA_POST, NULL, post, (void **)&buf, &len, err, sizeof(err)), -1);
@@ -256,13 +129,13 @@ static void test_decode_fetches_writer_schema_by_id_once_and_caches(void **state
         assert_true(json_equal(out, action));
         json_decref(out);
     }
-    assert_int_equal(rc_fx_count(fx, &fx->n_get), 1);
+    assert_int_equal(rc_fx_stats(fx).lookup_calls, 1);
 
     /* The producer learned id -> schema when it registered: no GET at all. */
     out = rc_serde_decode(producer, RC_SCHEMA_ACTION, buf, len, err, sizeof(err));
     assert_non_null(out);
     json_decref(out);
-    assert_int_equal(rc_fx_count(fx, &fx->n_get), 1);
+    assert_int_equal(rc_fx_stats(fx).lookup_calls, 1);
 
     /* Single-object frames still decode when a registry is configured. */
     rc_serde_t *plain = rc_serde_new(NULL, err, sizeof(err));
@@ -293,7 +166,7 @@ static void test_unknown_schema_id_error_names_id_status_and_registry_message(vo
     assert_false(rc_serde_error_is_retriable(serde));
     /* A failure is not cached: the next record asks again. */
     assert_null(rc_serde_decode(serde, RC_SCHEMA_ACTION, frame, sizeof(frame), err, sizeof(err)));
-    assert_int_equal(rc_fx_count(fx, &fx->n_get), 2);
+    assert_int_equal(rc_fx_stats(fx).lookup_calls, 2);
     rc_serde_destroy(serde);
 }
 
@@ -305,28 +178,24 @@ static void test_registry_outage_is_reported_as_retriable(void **state) {
     char err[256];
     size_t len;
 
-    pthread_mutex_lock(&fx->lock);
-    fx->fail_status = 503;
-    pthread_mutex_unlock(&fx->lock);
+    rc_fx_registry_outage(fx->reg, -1);
     assert_int_equal(rc_serde_encode(serde, RC_SCHEMA_POST, "posts", post, &buf, &len, err, sizeof(err)), -1);
     assert_string_equal(err, "registering schema under subject \"posts-value\": registry said HTTP 503, error_code "
                              "50001: Error in the backend datastore");
     assert_true(rc_serde_error_is_retriable(serde));
 
     /* Once the registry is back, the same call succeeds. */
-    pthread_mutex_lock(&fx->lock);
-    fx->fail_status = 0;
-    pthread_mutex_unlock(&fx->lock);
+    rc_fx_registry_outage(fx->reg, 0);
     assert_int_equal(rc_serde_encode(serde, RC_SCHEMA_POST, "posts", post, &buf, &len, err, sizeof(err)), 0);
     assert_false(rc_serde_error_is_retriable(serde));
     free(buf);
     rc_serde_destroy(serde);
 
     /* Nobody listening at all is retriable too. */
-    unsigned port = MHD_get_daemon_info(fx->mhd, MHD_DAEMON_INFO_BIND_PORT)->port;
+    unsigned port = rc_fx_registry_port(fx->reg);
     char url[64];
-    MHD_stop_daemon(fx->mhd);
-    fx->mhd = NULL;
+    rc_fx_registry_stop(fx->reg);
+    fx->reg = NULL;
     snprintf(url, sizeof(url), "http://127.0.0.1:%u", port);
     serde = rc_serde_new(url, err, sizeof(err));
     assert_non_null(serde);
@@ -476,11 +345,11 @@ static void test_writer_schema_missing_a_defaulted_field_decodes_with_the_defaul
     json_decref(out);
 
     /* Again, now from the cache: same result, no new GET. */
-    int gets = rc_fx_count(fx, &fx->n_get);
+    int gets = rc_fx_stats(fx).lookup_calls;
     out = rc_serde_decode(serde, RC_SCHEMA_ACTION, frame, len, err, sizeof(err));
     assert_non_null(out);
     assert_true(json_equal(out, written));
-    assert_int_equal(rc_fx_count(fx, &fx->n_get), gets);
+    assert_int_equal(rc_fx_stats(fx).lookup_calls, gets);
     json_decref(out);
     free(frame);
     json_decref(written);
