@@ -214,6 +214,53 @@ fail:
     return -1;
 }
 
+static rc_redis_script_t rc_claim_owned_script = {
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if not v then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 1 end\n"
+    "if v == ARGV[1] then return 1 end\n"
+    "return 0\n",
+    ""};
+
+int rc_redis_claim_owned_many(rc_redis_t *r, const char *const *keys, const char *const *owners, size_t n,
+                              long ttl_s, int *first_seen, char *errstr, size_t errstr_size) {
+    char ttl[32];
+    redisReply **reps;
+    int ret = -1;
+
+    if (!n)
+        return 0;
+    snprintf(ttl, sizeof(ttl), "%ld", ttl_s > 0 ? ttl_s : 1);
+    /* Loaded on every call: cheap, and survives a server restart. */
+    if (rc_redis_script_load(r, &rc_claim_owned_script, errstr, errstr_size))
+        return -1;
+    reps = calloc(n, sizeof(*reps));
+    if (!reps)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *argv[] = {"EVALSHA", rc_claim_owned_script.sha, "1", keys[i], owners[i], ttl};
+        if (rc_redis_pipeline_append(r, 6, argv)) {
+            snprintf(errstr, errstr_size, "redis: cannot queue claim");
+            goto out;
+        }
+    }
+    if (rc_redis_pipeline_exec(r, n, reps, errstr, errstr_size))
+        goto out;
+    ret = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (reps[i]->type != REDIS_REPLY_INTEGER) {
+            snprintf(errstr, errstr_size, "redis claim: %s", reps[i]->type == REDIS_REPLY_ERROR ? reps[i]->str : "bad reply");
+            ret = -1;
+        } else {
+            first_seen[i] = reps[i]->integer == 1;
+        }
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        freeReplyObject(reps[i]);
+    free(reps);
+    return ret;
+}
+
 int rc_redis_del(rc_redis_t *r, const char *key) {
     char err[256];
     const char *argv[] = {"DEL", key};

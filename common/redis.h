@@ -31,6 +31,13 @@ int rc_redis_ping(rc_redis_t *r);
 int rc_redis_claim_many(rc_redis_t *r, const char *const *keys, size_t n, long ttl_s, int *first_seen, char *errstr,
                         size_t errstr_size);
 
+/* The same with an owner per key (e.g. the Kafka record that claims it):
+ * first_seen[i] = 1 also when the key exists with this very owner, so a
+ * record that is redelivered after a failure is not taken for its own repeat.
+ * One atomic script per key, pipelined. */
+int rc_redis_claim_owned_many(rc_redis_t *r, const char *const *keys, const char *const *owners, size_t n,
+                              long ttl_s, int *first_seen, char *errstr, size_t errstr_size);
+
 /* DEL one key (to release a claim whose work failed). */
 int rc_redis_del(rc_redis_t *r, const char *key);
 

@@ -85,19 +85,37 @@ static void rc_ingest_destroy(void *ctx) {
 /* Fills first[i] for each post: 1 = new, 0 = repeat. A Redis failure lets
  * the posts through (at-least-once downstream copes with a repeat; losing
  * posts because Redis blinked would be worse) and is counted. */
-static void rc_ingest_dedup(rc_ingest_t *ig, json_t **posts, size_t n, int *first) {
-    char **keys = calloc(n, sizeof(*keys));
+static char *rc_ingest_dedup_key(const json_t *post) {
+    char *key = NULL;
+    if (asprintf(&key, "ricochet:dedup:%s:%s", json_string_value(json_object_get(post, "platform")),
+                 json_string_value(json_object_get(post, "id"))) < 0)
+        return NULL;
+    return key;
+}
+
+/* Fills first[i] for each post: 1 = new, 0 = repeat. A record read from a
+ * topic claims its key as "topic:partition:offset", so when it is read again
+ * after a failure it finds its own claim and is not taken for a repeat.
+ * A Redis failure lets the posts through (at-least-once downstream copes
+ * with a repeat; losing posts because Redis blinked would be worse) and is
+ * counted. */
+static void rc_ingest_dedup(rc_ingest_t *ig, rc_input_t **in, json_t **posts, size_t n, int *first) {
+    char **keys = calloc(n, sizeof(*keys)), **owners = calloc(n, sizeof(*owners));
     size_t m = 0, idx[n ? n : 1];
+    int owned = n > 0 && in[0]->topic != NULL;
     char err[256];
 
     for (size_t i = 0; i < n; i++) {
         first[i] = 1;
-        if (!posts[i] || !keys)
+        if (!posts[i] || !keys || !owners)
             continue;
-        const char *platform = json_string_value(json_object_get(posts[i], "platform"));
-        const char *id = json_string_value(json_object_get(posts[i], "id"));
-        if (asprintf(&keys[m], "ricochet:dedup:%s:%s", platform, id) < 0)
+        if (!(keys[m] = rc_ingest_dedup_key(posts[i])))
             continue;
+        if (owned && asprintf(&owners[m], "%s:%d:%lld", in[i]->topic, (int)in[i]->partition,
+                              (long long)in[i]->offset) < 0) {
+            free(keys[m]);
+            continue;
+        }
         idx[m++] = i;
     }
     if (ig->seen) {
@@ -110,11 +128,14 @@ static void rc_ingest_dedup(rc_ingest_t *ig, json_t **posts, size_t n, int *firs
     } else if (m) {
         int *fs = calloc(m, sizeof(*fs));
         const rc_common_conf_t *cc = rc_worker_common(ig->w);
+        long ttl = ig->conf->dedup_window_ms / 1000;
         if (!ig->redis)
             ig->redis = rc_redis_connect(cc->redis_url, cc->redis_timeout_ms, err, sizeof(err));
-        if (fs && ig->redis &&
-            rc_redis_claim_many(ig->redis, (const char *const *)keys, m, ig->conf->dedup_window_ms / 1000, fs, err,
-                                sizeof(err)) == 0) {
+        int rc = !fs || !ig->redis ? -1
+                 : owned ? rc_redis_claim_owned_many(ig->redis, (const char *const *)keys,
+                                                     (const char *const *)owners, m, ttl, fs, err, sizeof(err))
+                         : rc_redis_claim_many(ig->redis, (const char *const *)keys, m, ttl, fs, err, sizeof(err));
+        if (rc == 0) {
             for (size_t k = 0; k < m; k++)
                 first[idx[k]] = fs[k];
         } else {
@@ -123,9 +144,30 @@ static void rc_ingest_dedup(rc_ingest_t *ig, json_t **posts, size_t n, int *firs
         }
         free(fs);
     }
-    for (size_t k = 0; k < m; k++)
+    for (size_t k = 0; k < m; k++) {
         free(keys[k]);
+        if (owners)
+            free(owners[k]);
+    }
     free(keys);
+    free(owners);
+}
+
+/* A webhook post Kafka did not take: forget its dedup claim, so the
+ * caller's retry (it was told 503) is not dropped as a repeat. */
+static void rc_ingest_release(rc_ingest_t *ig, const rc_input_t *in) {
+    char now[40], err[256];
+    rc_now_rfc3339(now, sizeof(now));
+    json_t *post = rc_normalise(in->data, in->len, now, NULL, err, sizeof(err));
+    char *key = post ? rc_ingest_dedup_key(post) : NULL;
+    if (key) {
+        if (ig->seen)
+            json_object_del(ig->seen, key);
+        else if (ig->redis && rc_redis_del(ig->redis, key))
+            rc_log_warn("could not release dedup key %s; a retry of that post will be taken for a repeat", key);
+    }
+    free(key);
+    json_decref(post);
 }
 
 static int rc_ingest_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n) {
@@ -146,7 +188,7 @@ static int rc_ingest_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t 
         if (!posts[i])
             rc_worker_dead_letter(w, in[i], strstr(err, "JSON") ? "parse" : "validation", "%s", err);
     }
-    rc_ingest_dedup(ig, posts, n, first);
+    rc_ingest_dedup(ig, in, posts, n, first);
     for (size_t i = 0; i < n; i++) {
         if (!posts[i])
             continue;
@@ -231,6 +273,7 @@ static int rc_ingest_webhook(void *opaque, const rc_http_req_t *req, rc_http_rep
                          ins[i]->dead_reason);
         } else if (rc) {
             failed++;
+            rc_ingest_release(ig, ins[i]);
         } else if (ins[i]->outputs == 0) {
             dups++;
         } else {

@@ -162,13 +162,10 @@ step "cold enrich and ingest retried, then stopped with exit 1 and dead-lettered
 
 # ---- the registry is back ----------------------------------------------------
 sr_outage 0
-# ingest claimed 9007 in its dedup window before failing to produce it, so
-# the caller's retry would be dropped as a duplicate (a known ingest issue:
-# the claim should be released when a post cannot be produced). Forget the
-# claim, as a fixed ingest would.
-if [ "$(redis-cli -p "$H_REDIS_PORT" DEL ricochet:dedup:x:9007)" = 1 ]; then
-    echo "note: ingest kept the dedup claim of the post it failed to produce" >&2
-fi
+# ingest released the dedup claim of the post it could not produce, so the
+# caller's retry is not dropped as a repeat.
+[ "$(redis-cli -p "$H_REDIS_PORT" EXISTS ricochet:dedup:x:9007)" = 0 ] ||
+    h_fail "ingest kept the dedup claim of the post it failed to produce"
 h_start_worker ingest
 h_start_worker enrich
 h_wait_ready ingest

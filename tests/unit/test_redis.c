@@ -253,6 +253,28 @@ static void test_redis_claim_many_reports_first_seen_and_sets_ttl(void **state) 
     rc_redis_destroy(r);
 }
 
+/* A record read again after a failure finds its own claim (same owner) and
+ * is not taken for a repeat; another record with the same key is. */
+static void test_redis_owned_claim_lets_the_same_owner_through_again(void **state) {
+    char err[256] = "";
+    rc_redis_t *r = rc_t_connect();
+    const char *keys[] = {"t:own:a", "t:own:b"};
+    const char *first[] = {"posts:0:10", "posts:1:7"};
+    const char *again[] = {"posts:0:10", "posts:3:99"};
+    int seen[2] = {-1, -1};
+
+    assert_int_equal(rc_redis_claim_owned_many(r, keys, first, 2, 300, seen, err, sizeof(err)), 0);
+    assert_int_equal(seen[0], 1);
+    assert_int_equal(seen[1], 1);
+    assert_int_equal(rc_redis_claim_owned_many(r, keys, again, 2, 300, seen, err, sizeof(err)), 0);
+    assert_int_equal(seen[0], 1); /* redelivered: its own claim */
+    assert_int_equal(seen[1], 0); /* a different record: a repeat */
+    redisReply *rep = rc_t_raw("TTL t:own:a");
+    assert_true(rep->integer > 290 && rep->integer <= 300);
+    freeReplyObject(rep);
+    rc_redis_destroy(r);
+}
+
 static void test_redis_claim_many_error_reply_fails_the_batch_and_keeps_the_connection(void **state) {
     char err[256] = "";
     rc_redis_t *r = rc_t_connect();
@@ -423,6 +445,7 @@ int main(void) {
                                   rc_t_clear_requirepass),
         cmocka_unit_test(test_redis_command_error_reply_is_null_with_text),
         cmocka_unit_test(test_redis_claim_many_reports_first_seen_and_sets_ttl),
+        cmocka_unit_test(test_redis_owned_claim_lets_the_same_owner_through_again),
         cmocka_unit_test(test_redis_claim_many_error_reply_fails_the_batch_and_keeps_the_connection),
         cmocka_unit_test(test_redis_pipeline_returns_every_reply_in_order_including_errors),
         cmocka_unit_test(test_redis_eval_falls_back_to_eval_on_noscript_and_caches_sha),
