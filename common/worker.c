@@ -366,6 +366,10 @@ static rd_kafka_conf_t *rc_kafka_conf(rc_worker_t *w, int consumer, char *errstr
     rd_kafka_conf_set(conf, "bootstrap.servers", "localhost:9092", kerr, sizeof(kerr));
     if (consumer) {
         rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", kerr, sizeof(kerr));
+        /* librdkafka prefetches up to 64 MiB by default; with a backlog that
+         * alone breaks a 64 MiB memory budget. 16 MiB still keeps the
+         * pipeline fed (kafka.queued.max.messages.kbytes overrides it). */
+        rd_kafka_conf_set(conf, "queued.max.messages.kbytes", "16384", kerr, sizeof(kerr));
     } else {
         rd_kafka_conf_set(conf, "linger.ms", "5", kerr, sizeof(kerr));
         /* Java-compatible keyed partitioning, so other clients agree. */

@@ -45,6 +45,7 @@ typedef struct rc_sink_ops {
     const char *type;                 /* "rt", "file", "kafka", ... */
     const char *desc;                 /* one line for docs */
     const rc_config_entry_t *config;  /* keys under route.sinks.<name> (besides "type") */
+    int no_text;                      /* the sink ignores subject and body: route need not render them */
     size_t conf_size;                 /* size of the struct config binds into */
     /* Create the sink's context from its bound conf (borrowed; it outlives
      * the context). Returns 0, or -1 with errstr. */

@@ -389,8 +389,11 @@ static int rc_route_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n
                             "dry run: sink not called", 0);
             continue;
         }
-        char *subject = rc_template_render(j->act->subject ? j->act->subject : rt->conf->default_subject, ep);
-        char *body = rc_template_render(j->act->body ? j->act->body : rt->conf->default_body, ep);
+        char *subject = NULL, *body = NULL;
+        if (!j->sink->ops->no_text) {
+            subject = rc_template_render(j->act->subject ? j->act->subject : rt->conf->default_subject, ep);
+            body = rc_template_render(j->act->body ? j->act->body : rt->conf->default_body, ep);
+        }
         const json_t *post = json_object_get(ep, "post");
         rc_sink_request_t req = {j->case_key,
                                  subject ? subject : "",

@@ -55,6 +55,7 @@ const rc_sink_ops_t rc_sink_kafka = {
     .type = "kafka",
     .desc = "The EnrichedPost produced to a Kafka topic.",
     .config = rc_sink_kafka_table,
+    .no_text = 1,
     .conf_size = sizeof(rc_sink_kafka_conf_t),
     .init = rc_sink_kafka_init,
     .open_case = rc_sink_kafka_open,
