@@ -1011,6 +1011,15 @@ static void rc_worker_metrics_init(rc_worker_t *w) {
     w->m_in = rc_worker_counter(w, "records_in_total", NULL, "Records taken in (consumed, read or received).");
     /* Output counters are created on first use (rc_worker_out_metric), so
      * a stage exports only the outputs it has. */
+    /* Dead-letter series exist from the start at 0: Prometheus' increase()
+     * sees no increase in a series whose first sample is already 1, so an
+     * alert would miss the first dead letter. */
+    static const char *const classes[] = {"parse", "schema", "validation", "sink", "internal"};
+    for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+        char labels[64];
+        snprintf(labels, sizeof(labels), "class=\"%s\"", classes[i]);
+        rc_worker_counter(w, "dead_letters_total", labels, "Inputs sent to the dead-letter topic.");
+    }
     w->m_delivery_failed =
         rc_worker_counter(w, "delivery_failures_total", NULL, "Outputs Kafka did not acknowledge.");
     w->m_pauses = rc_worker_counter(w, "backpressure_pauses_total", NULL,
