@@ -234,6 +234,22 @@ static void rc_input_fail(rc_input_t *in) {
     }
 }
 
+/* The end of processing for one consumed record: release its hold, or,
+ * when the worker is stopping without committing, mark it failed without
+ * the delivery-failure alarm (nothing failed to deliver). */
+static void rc_track_abandon_or_release(rc_worker_t *w, rc_track_t *t, int abandon) {
+    if (!abandon) {
+        rc_track_release(w, t, 0);
+        return;
+    }
+    t->failed = 1;
+    if (--t->pending > 0)
+        return; /* outputs in flight: their delivery reports finish it */
+    t->done = 1;
+    if (!t->pt)
+        free(t);
+}
+
 static void rc_offsets_flush(rc_worker_t *w) {
     rd_kafka_topic_partition_list_t *l = NULL;
 
@@ -318,7 +334,10 @@ static void rc_kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         rc_ptrack_t *pt = rc_ptrack_get(w, parts->elems[i].partition);
         for (rc_track_t *t = pt->head, *n; t; t = n) {
             n = t->next;
-            t->pt = NULL; /* a late delivery report frees it */
+            if (t->pending == 0)
+                free(t); /* finished (a failed one blocks the queue) */
+            else
+                t->pt = NULL; /* a late delivery report frees it */
         }
         pt->head = pt->tail = NULL;
         pt->active = 0;
@@ -907,10 +926,12 @@ static int rc_kafka_loop(rc_worker_t *w) {
             if (rc_process(w, ins, n)) {
                 rc_log_error("processing failed; stopping without committing the batch");
                 w->fatal = 1;
-            } else {
-                for (size_t i = 0; i < n; i++)
-                    rc_track_release(w, ins[i].track, 0);
             }
+            /* Drop the "being processed" holds. After a failure the records
+             * are marked failed: their offsets are never stored, they are
+             * read again after the restart. */
+            for (size_t i = 0; i < n; i++)
+                rc_track_abandon_or_release(w, ins[i].track, w->fatal);
             rc_inputs_clear(ins, n);
             for (size_t i = 0; i < n; i++)
                 rd_kafka_message_destroy(msgs[i]);
