@@ -564,15 +564,18 @@ int rc_worker_dead_letter(rc_worker_t *w, rc_input_t *in, const char *error_clas
         snprintf(reason, sizeof(reason), "input line %ld: %.990s", in->line, tmp);
     }
     rc_now_rfc3339(at, sizeof(at));
-    int utf8 = rc_utf8_valid(in->data, in->len);
+    /* A tombstone (null value) has no bytes at all; its payload is "". */
+    const char *data = in->data ? in->data : "";
+    size_t data_len = in->data ? in->len : 0;
+    int utf8 = rc_utf8_valid(data, data_len);
     if (!utf8)
-        b64 = rc_base64(in->data, in->len);
+        b64 = rc_base64(data, data_len);
     json_t *dl = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s%, s:s, s:s}", "stage", w->stage->name, "reason",
                            reason, "error_class", error_class, "topic",
                            in->topic ? json_string(in->topic) : json_null(), "partition",
                            in->offset >= 0 ? json_integer(in->partition) : json_null(), "offset",
                            in->offset >= 0 ? json_integer(in->offset) : json_null(), "payload",
-                           utf8 ? in->data : (b64 ? b64 : ""), utf8 ? in->len : strlen(b64 ? b64 : ""),
+                           utf8 ? data : (b64 ? b64 : ""), utf8 ? data_len : strlen(b64 ? b64 : ""),
                            "payload_encoding", utf8 ? "utf8" : "base64", "at", at);
     free(b64);
     if (!dl)
