@@ -187,23 +187,26 @@ int rc_cmd_produce(int argc, char **argv) {
                                          {"schema", required_argument, NULL, 's'},
                                          {"key", required_argument, NULL, 'k'},
                                          {"raw", no_argument, NULL, 'R'},
+                                         {"null", no_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *bootstrap = NULL, *topic = NULL, *key = NULL;
-    int schema = -1, raw = 0, opt, failed = 0;
+    int schema = -1, raw = 0, null_value = 0, opt, failed = 0;
     char errstr[512];
 
-    while ((opt = getopt_long(argc, argv, "b:t:s:k:Rh", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "b:t:s:k:RNh", opts, NULL)) != -1) {
         switch (opt) {
         case 'b': bootstrap = optarg; break;
         case 't': topic = optarg; break;
         case 's': schema = rc_cli_schema(optarg); break;
         case 'k': key = optarg; break;
         case 'R': raw = 1; break;
+        case 'N': null_value = raw = 1; break;
         case 'h':
             printf("Usage: ricochet produce -b BOOTSTRAP -t TOPIC (-s SCHEMA | --raw) [-k KEY] < lines\n"
                    "Each stdin line is one record: Avro-encoded with SCHEMA (single-object encoding), or sent\n"
-                   "as it is with --raw (to test how a stage treats bad input).\n");
+                   "as it is with --raw (to test how a stage treats bad input). --null sends each line as a record\n"
+                   "with a null value (a tombstone), whatever the line holds.\n");
             return 0;
         default: return 2;
         }
@@ -235,9 +238,14 @@ int rc_cmd_produce(int argc, char **argv) {
         void *buf = NULL;
         size_t blen = 0;
         if (raw) {
-            buf = malloc((size_t)len + 1);
-            memcpy(buf, line, (size_t)len);
-            blen = (size_t)len;
+            if (null_value) {
+                buf = NULL;
+                blen = 0;
+            } else {
+                buf = malloc((size_t)len + 1);
+                memcpy(buf, line, (size_t)len);
+                blen = (size_t)len;
+            }
         } else {
             json_error_t jerr;
             json_t *v = json_loadb(line, (size_t)len, 0, &jerr);

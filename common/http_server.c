@@ -3,9 +3,11 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "metrics.h"
@@ -28,6 +30,9 @@ struct rc_http_server {
     rc_http_route_t routes[RC_HTTP_MAX_ROUTES];
     int nroutes;
     rc_metric_t *m_requests, *m_too_large;
+    /* Requests between their first callback and their completion (the MHD
+     * thread writes it; destroy reads it from another thread). */
+    _Atomic int active;
 };
 
 /* Per-request upload state. */
@@ -117,6 +122,7 @@ static enum MHD_Result rc_http_access(void *cls, struct MHD_Connection *conn, co
         if (!up)
             return MHD_NO;
         *con_cls = up;
+        atomic_fetch_add(&srv->active, 1);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -153,8 +159,10 @@ static enum MHD_Result rc_http_access(void *cls, struct MHD_Connection *conn, co
 
 static void rc_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                               enum MHD_RequestTerminationCode toe) {
+    rc_http_server_t *srv = cls;
     rc_http_upload_t *up = *con_cls;
     if (up) {
+        atomic_fetch_sub(&srv->active, 1);
         free(up->buf);
         free(up);
         *con_cls = NULL;
@@ -199,7 +207,7 @@ int rc_http_server_start(rc_http_server_t *srv, char *errstr, size_t errstr_size
                  srv->address);
         return -1;
     }
-    srv->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)srv->port, NULL,
+    srv->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)srv->port, NULL,
                                 NULL, rc_http_access, srv, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
                                 rc_http_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!srv->mhd) {
@@ -217,7 +225,14 @@ int rc_http_server_port(const rc_http_server_t *srv) { return srv->port; }
 void rc_http_server_destroy(rc_http_server_t *srv) {
     if (!srv)
         return;
-    if (srv->mhd)
+    if (srv->mhd) {
+        /* Take no new connections, and let a request that is being answered
+         * (a webhook that waited for Kafka) get its answer out: stopping at
+         * once would close its connection with no response at all. */
+        MHD_quiesce_daemon(srv->mhd);
+        for (int i = 0; i < 40 && atomic_load(&srv->active) > 0; i++)
+            usleep(50000);
         MHD_stop_daemon(srv->mhd);
+    }
     free(srv);
 }

@@ -85,6 +85,7 @@ struct rc_track {
     int failed;
     int done;
     int waiter;
+    int abandoned; /* waiter: its input was freed before every delivery report came */
     int64_t offset;
     rc_ptrack_t *pt;
     rc_track_t *next;
@@ -124,6 +125,10 @@ struct rc_worker {
      * webhook's HTTP thread (a registry outage while producing), hence
      * atomic. */
     _Atomic int fatal;
+    /* Set once the shutdown flush is over: no delivery report is served
+     * after it, so nothing may wait for one any more (webhook waiters, the
+     * revoke callback run by rd_kafka_consumer_close()). */
+    _Atomic int flushed;
 
     rc_metric_t *m_in, *m_out[RC_OUT__CNT + 1], *m_delivery_failed, *m_pauses, *m_in_flight,
         *m_batch_seconds;
@@ -193,9 +198,18 @@ static void rc_track_release(rc_worker_t *w, rc_track_t *t, int failed) {
         pthread_mutex_lock(&t->mu);
         if (failed)
             t->failed = 1;
-        if (--t->pending == 0)
+        int last = --t->pending == 0;
+        if (last)
             pthread_cond_broadcast(&t->cv);
+        int gone = last && t->abandoned;
         pthread_mutex_unlock(&t->mu);
+        if (gone) {
+            /* Its webhook request gave up waiting and freed the input: the
+             * last delivery report frees the tracker. */
+            pthread_mutex_destroy(&t->mu);
+            pthread_cond_destroy(&t->cv);
+            free(t);
+        }
         return;
     }
     if (failed)
@@ -326,8 +340,17 @@ static void rc_kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         return;
     }
     /* Revoked: finish what is in flight so its offsets are committed before
-     * another member takes the partitions over (fewer redeliveries). */
-    rd_kafka_flush(w->producer, (int)((rc_stage_conf_t *)w->stage_conf)->shutdown_timeout_ms);
+     * another member takes the partitions over (fewer redeliveries). Not
+     * when closing after the shutdown flush: that already waited the whole
+     * shutdown_timeout, and waiting again would double the time SIGTERM
+     * takes. A signal during this flush cuts it short (the shutdown flush
+     * follows). */
+    if (!atomic_load(&w->flushed)) {
+        int64_t deadline = rc_mono_ms() + ((rc_stage_conf_t *)w->stage_conf)->shutdown_timeout_ms;
+        while (rd_kafka_flush(w->producer, 100) == RD_KAFKA_RESP_ERR__TIMED_OUT && !rc_stop &&
+               rc_mono_ms() < deadline)
+            ;
+    }
     rc_offsets_flush(w);
     rd_kafka_commit(rk, NULL, 0);
     for (int i = 0; i < parts->cnt; i++) {
@@ -495,6 +518,8 @@ static int rc_produce(rc_worker_t *w, rc_input_t *in, const char *topic, rc_sche
                                 RD_KAFKA_V_OPAQUE(in ? in->track : NULL), RD_KAFKA_V_END);
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
             break;
+        if (!on_main && atomic_load(&w->flushed))
+            break; /* nobody serves the queue any more */
         rc_backpressure_wait(w);
     }
     if (err) {
@@ -583,15 +608,18 @@ int rc_worker_dead_letter(rc_worker_t *w, rc_input_t *in, const char *error_clas
         snprintf(reason, sizeof(reason), "input line %ld: %.990s", in->line, tmp);
     }
     rc_now_rfc3339(at, sizeof(at));
-    int utf8 = rc_utf8_valid(in->data, in->len);
+    /* A tombstone (null value) has no bytes at all; its payload is "". */
+    const char *data = in->data ? in->data : "";
+    size_t data_len = in->data ? in->len : 0;
+    int utf8 = rc_utf8_valid(data, data_len);
     if (!utf8)
-        b64 = rc_base64(in->data, in->len);
+        b64 = rc_base64(data, data_len);
     json_t *dl = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s%, s:s, s:s}", "stage", w->stage->name, "reason",
                            reason, "error_class", error_class, "topic",
                            in->topic ? json_string(in->topic) : json_null(), "partition",
                            in->offset >= 0 ? json_integer(in->partition) : json_null(), "offset",
                            in->offset >= 0 ? json_integer(in->offset) : json_null(), "payload",
-                           utf8 ? in->data : (b64 ? b64 : ""), utf8 ? in->len : strlen(b64 ? b64 : ""),
+                           utf8 ? data : (b64 ? b64 : ""), utf8 ? data_len : strlen(b64 ? b64 : ""),
                            "payload_encoding", utf8 ? "utf8" : "base64", "at", at);
     free(b64);
     if (!dl)
@@ -676,8 +704,24 @@ int rc_worker_input_wait(rc_worker_t *w, rc_input_t *in, long timeout_ms) {
     }
     pthread_mutex_lock(&t->mu);
     t->pending--; /* the "being processed" hold */
-    while (t->pending > 0 && ret == 0)
-        ret = pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+    /* In slices: once the worker's shutdown flush is over no delivery
+     * report will come, so give up then rather than hold the HTTP server
+     * (and so the process) until the timeout. */
+    while (t->pending > 0 && ret == 0 && !atomic_load(&w->flushed)) {
+        struct timespec now, slice;
+        clock_gettime(CLOCK_REALTIME, &now);
+        slice = now;
+        slice.tv_nsec += 200 * 1000000L;
+        if (slice.tv_nsec >= 1000000000L) {
+            slice.tv_sec++;
+            slice.tv_nsec -= 1000000000L;
+        }
+        if (slice.tv_sec > ts.tv_sec || (slice.tv_sec == ts.tv_sec && slice.tv_nsec > ts.tv_nsec))
+            slice = ts;
+        ret = pthread_cond_timedwait(&t->cv, &t->mu, &slice);
+        if (ret == ETIMEDOUT && (slice.tv_sec != ts.tv_sec || slice.tv_nsec != ts.tv_nsec))
+            ret = 0; /* only a slice is over */
+    }
     int failed = t->failed || t->pending > 0;
     pthread_mutex_unlock(&t->mu);
     return failed ? -1 : 0;
@@ -689,9 +733,11 @@ void rc_worker_input_free(rc_input_t *in) {
     rc_track_t *t = in->track;
     if (t) {
         /* A timed-out wait may still have deliveries outstanding: then the
-         * tracker is leaked on purpose rather than freed under their feet. */
+         * tracker is not freed under their feet; the last one frees it. */
         pthread_mutex_lock(&t->mu);
         int busy = t->pending > 0;
+        if (busy)
+            t->abandoned = 1; /* the last delivery report frees it */
         pthread_mutex_unlock(&t->mu);
         if (!busy) {
             pthread_mutex_destroy(&t->mu);
@@ -1281,6 +1327,8 @@ int rc_worker_main(int argc, char **argv, const rc_stage_t *stage) {
     rc_log_info("stopping (%s): waiting up to %ld ms for %d in-flight output(s)",
                 rc_stop ? "signal" : "error", sc->shutdown_timeout_ms, atomic_load(&w->in_flight));
     rd_kafka_resp_err_t ferr = rd_kafka_flush(w->producer, (int)sc->shutdown_timeout_ms);
+    int unacked = ferr ? rd_kafka_outq_len(w->producer) : 0;
+    atomic_store(&w->flushed, 1);
     if (w->consumer) {
         rc_offsets_flush(w);
         if (!w->fatal) {
@@ -1290,10 +1338,16 @@ int rc_worker_main(int argc, char **argv, const rc_stage_t *stage) {
         }
         rd_kafka_consumer_close(w->consumer);
     }
+    if (ferr) {
+        /* Outputs Kafka never acknowledged: purge them, so their delivery
+         * reports (failed) release the trackers they hold. */
+        rd_kafka_purge(w->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_flush(w->producer, 500);
+    }
     rc_worker_summary(w);
     if (ferr) {
         rc_log_error("%d output(s) still unacknowledged at shutdown; their inputs will be redelivered",
-                     rd_kafka_outq_len(w->producer));
+                     unacked);
         ret = 1;
     } else {
         ret = lrc ? 1 : 0;

@@ -9,6 +9,7 @@
  */
 #include "ingest.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,8 +36,13 @@ static const rc_config_entry_t rc_ingest_table[] = {
 typedef struct rc_ingest {
     const rc_ingest_conf_t *conf;
     rc_worker_t *w;
-    rc_redis_t *redis;   /* used by one thread: main (file mode) or HTTP (service) */
-    json_t *seen;        /* file mode without Redis: the run's own dedup set */
+    /* The dedup store is used by the HTTP thread (webhook) and, with
+     * ingest.input_topic, by the main thread at the same time: "mu" guards
+     * both "redis" (one hiredis connection; interleaved pipelines would
+     * read each other's replies) and "seen". */
+    pthread_mutex_t mu;
+    rc_redis_t *redis;
+    json_t *seen;        /* without Redis: the process's own dedup set */
     rc_metric_t *m_dups, *m_dedup_errors, *m_posts, *m_webhook_rejected, *m_webhook_ok;
 } rc_ingest_t;
 
@@ -49,6 +55,7 @@ static int rc_ingest_init(void **ctxp, rc_worker_t *w, const void *conf, char *e
         return -1;
     }
     *ctxp = ig;
+    pthread_mutex_init(&ig->mu, NULL);
     ig->conf = conf;
     ig->w = w;
     ig->m_dups = rc_worker_counter(w, "duplicates_total", NULL, "Posts dropped as repeats within the dedup window.");
@@ -79,6 +86,7 @@ static void rc_ingest_destroy(void *ctx) {
         return;
     rc_redis_destroy(ig->redis);
     json_decref(ig->seen);
+    pthread_mutex_destroy(&ig->mu);
     free(ig);
 }
 
@@ -118,6 +126,7 @@ static void rc_ingest_dedup(rc_ingest_t *ig, rc_input_t **in, json_t **posts, si
         }
         idx[m++] = i;
     }
+    pthread_mutex_lock(&ig->mu);
     if (ig->seen) {
         for (size_t k = 0; k < m; k++) {
             if (json_object_get(ig->seen, keys[k]))
@@ -144,6 +153,7 @@ static void rc_ingest_dedup(rc_ingest_t *ig, rc_input_t **in, json_t **posts, si
         }
         free(fs);
     }
+    pthread_mutex_unlock(&ig->mu);
     for (size_t k = 0; k < m; k++) {
         free(keys[k]);
         if (owners)
@@ -161,10 +171,12 @@ static void rc_ingest_release(rc_ingest_t *ig, const rc_input_t *in) {
     json_t *post = rc_normalise(in->data, in->len, now, NULL, err, sizeof(err));
     char *key = post ? rc_ingest_dedup_key(post) : NULL;
     if (key) {
+        pthread_mutex_lock(&ig->mu);
         if (ig->seen)
             json_object_del(ig->seen, key);
         else if (ig->redis && rc_redis_del(ig->redis, key))
             rc_log_warn("could not release dedup key %s; a retry of that post will be taken for a repeat", key);
+        pthread_mutex_unlock(&ig->mu);
     }
     free(key);
     json_decref(post);

@@ -25,9 +25,12 @@
 
 typedef enum { RC_CASE_NEW = 0, RC_CASE_FOLLOW, RC_CASE_DUP } rc_case_state_t;
 
+/* "platform:author id" (ingest allows a 32-byte platform, a 256-byte id). */
+#define RC_CASE_KEY_MAX 320
+
 typedef struct rc_case_q {
-    char idem_key[512];
-    char case_key[512];
+    char idem_key[1024];
+    char case_key[RC_CASE_KEY_MAX + 256];
     rc_case_state_t state; /* out */
     char value[256];       /* out: FOLLOW: open ticket id; DUP: "<action>|<id>" */
 } rc_case_q_t;

@@ -229,7 +229,7 @@ typedef struct rc_route_job {
     const rc_rule_action_t *act;
     rc_route_sink_t *sink;
     rc_case_q_t q;
-    char case_key[256];
+    char case_key[RC_CASE_KEY_MAX];
     char idem_value[300 + 256];
     char ext[256];
     int ok;
@@ -301,17 +301,27 @@ static int rc_route_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n
         goto out;
     for (size_t i = 0; i < n; i++) {
         const json_t *post = json_object_get(in[i]->record, "post");
-        char case_key[256];
+        char case_key[RC_CASE_KEY_MAX];
         int matched[16];
-        snprintf(case_key, sizeof(case_key), "%s:%s", json_string_value(json_object_get(post, "platform")),
-                 json_string_value(json_object_get(json_object_get(post, "author"), "id")));
+        /* A key cut short would merge distinct authors into one case (or
+         * posts into one idempotency key): such a record is refused. */
+        if ((size_t)snprintf(case_key, sizeof(case_key), "%s:%s",
+                             json_string_value(json_object_get(post, "platform")),
+                             json_string_value(json_object_get(json_object_get(post, "author"), "id"))) >=
+            sizeof(case_key)) {
+            rc_worker_dead_letter(w, in[i], "validation", "platform:author.id longer than %d bytes",
+                                  RC_CASE_KEY_MAX - 1);
+            continue;
+        }
         int nm = rc_rules_match(rt->rules, in[i]->record, matched, 16);
         if (nm == 0) {
             rc_metric_inc(rt->m_no_match, 1);
             rc_route_action(rt, in[i], case_key, NULL, NULL, "no_match", "ok", NULL, NULL, 0);
             continue;
         }
-        for (int m = 0; m < nm; m++) {
+        size_t first_job = nj;
+        int too_long = 0;
+        for (int m = 0; m < nm && !too_long; m++) {
             const rc_rule_t *rule = &rt->rules->rules[matched[m]];
             for (int a = 0; a < rule->nactions; a++) {
                 if (nj == cap) {
@@ -328,11 +338,18 @@ static int rc_route_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n
                 j->act = &rule->actions[a];
                 j->sink = rc_route_sink_get(rt, j->act->sink);
                 snprintf(j->case_key, sizeof(j->case_key), "%s", case_key);
-                snprintf(j->q.idem_key, sizeof(j->q.idem_key), "ricochet:idem:%s:%s:%s:%s", j->sink->name,
-                         json_string_value(json_object_get(post, "platform")),
-                         json_string_value(json_object_get(post, "id")), rule->name);
-                snprintf(j->q.case_key, sizeof(j->q.case_key), "ricochet:case:%s:%s", j->sink->name, case_key);
+                if ((size_t)snprintf(j->q.idem_key, sizeof(j->q.idem_key), "ricochet:idem:%s:%s:%s:%s",
+                                     j->sink->name, json_string_value(json_object_get(post, "platform")),
+                                     json_string_value(json_object_get(post, "id")),
+                                     rule->name) >= sizeof(j->q.idem_key) ||
+                    (size_t)snprintf(j->q.case_key, sizeof(j->q.case_key), "ricochet:case:%s:%s", j->sink->name,
+                                     case_key) >= sizeof(j->q.case_key))
+                    too_long = 1;
             }
+        }
+        if (too_long) {
+            nj = first_job; /* none of its actions */
+            rc_worker_dead_letter(w, in[i], "validation", "post id, sink or rule name too long for a Redis key");
         }
     }
     if (rt->cases && nj) {
