@@ -86,6 +86,7 @@ struct rc_track {
     int done;
     int waiter;
     int abandoned; /* waiter: its input was freed before every delivery report came */
+    int hold_released; /* waiter: rc_worker_input_wait() dropped the "being processed" hold */
     int64_t offset;
     rc_ptrack_t *pt;
     rc_track_t *next;
@@ -116,7 +117,7 @@ struct rc_worker {
     rc_http_server_t *http;
     rc_redis_t *redis_ready; /* HTTP thread, for /readyz */
 
-    rc_ptrack_t *ptracks;
+    rc_ptrack_t **ptracks; /* by partition; each allocated once, so trackers may point at it */
     int nptracks;
     _Atomic int in_flight;
     _Atomic int kafka_ok;
@@ -167,16 +168,25 @@ static rc_metric_t *rc_worker_out_metric(rc_worker_t *w, int out) {
 
 static rc_ptrack_t *rc_ptrack_get(rc_worker_t *w, int32_t partition) {
     if (partition >= w->nptracks) {
+        /* Only the array of pointers grows; the trackers themselves never
+         * move, since in-flight records point at them. */
         int n = partition + 16;
-        rc_ptrack_t *np = realloc(w->ptracks, sizeof(*np) * (size_t)n);
+        rc_ptrack_t **np = realloc(w->ptracks, sizeof(*np) * (size_t)n);
         if (!np)
             abort();
         for (int i = w->nptracks; i < n; i++)
-            np[i] = (rc_ptrack_t){i, NULL, NULL, -1, 0};
+            np[i] = NULL;
         w->ptracks = np;
         w->nptracks = n;
     }
-    return &w->ptracks[partition];
+    if (!w->ptracks[partition]) {
+        rc_ptrack_t *pt = calloc(1, sizeof(*pt));
+        if (!pt)
+            abort();
+        *pt = (rc_ptrack_t){partition, NULL, NULL, -1, 0};
+        w->ptracks[partition] = pt;
+    }
+    return w->ptracks[partition];
 }
 
 /* Pop finished records from the head of a partition's queue; the offset to
@@ -270,8 +280,8 @@ static void rc_offsets_flush(rc_worker_t *w) {
     if (!w->consumer)
         return;
     for (int i = 0; i < w->nptracks; i++) {
-        rc_ptrack_t *pt = &w->ptracks[i];
-        if (pt->to_store < 0 || !pt->active)
+        rc_ptrack_t *pt = w->ptracks[i];
+        if (!pt || pt->to_store < 0 || !pt->active)
             continue;
         if (!l)
             l = rd_kafka_topic_partition_list_new(8);
@@ -704,6 +714,7 @@ int rc_worker_input_wait(rc_worker_t *w, rc_input_t *in, long timeout_ms) {
     }
     pthread_mutex_lock(&t->mu);
     t->pending--; /* the "being processed" hold */
+    t->hold_released = 1;
     /* In slices: once the worker's shutdown flush is over no delivery
      * report will come, so give up then rather than hold the HTTP server
      * (and so the process) until the timeout. */
@@ -735,6 +746,11 @@ void rc_worker_input_free(rc_input_t *in) {
         /* A timed-out wait may still have deliveries outstanding: then the
          * tracker is not freed under their feet; the last one frees it. */
         pthread_mutex_lock(&t->mu);
+        if (!t->hold_released) {
+            /* Never waited on (the request was refused before processing). */
+            t->pending--;
+            t->hold_released = 1;
+        }
         int busy = t->pending > 0;
         if (busy)
             t->abandoned = 1; /* the last delivery report frees it */
@@ -1063,10 +1079,12 @@ static void rc_worker_destroy(rc_worker_t *w) {
     if (w->dlq)
         fclose(w->dlq);
     for (int i = 0; i < w->nptracks; i++)
-        for (rc_track_t *t = w->ptracks[i].head, *n; t; t = n) {
+        for (rc_track_t *t = w->ptracks[i] ? w->ptracks[i]->head : NULL, *n; t; t = n) {
             n = t->next;
             free(t);
         }
+    for (int i = 0; i < w->nptracks; i++)
+        free(w->ptracks[i]);
     free(w->ptracks);
     pthread_mutex_destroy(&w->serde_http_mu);
     free(w);

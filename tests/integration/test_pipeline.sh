@@ -58,6 +58,14 @@ code=$(h_post_webhook "$H_DIR/followup.jsonl")
 grep -q '"duplicates":1' "$H_DIR/webhook.out" || h_fail "repeat not dropped: $(cat "$H_DIR/webhook.out")"
 h_pass "a repeated post is dropped by the dedup window"
 
+# More than 256 posts in one request: refused whole with 413, nothing leaked
+# (under the sanitizer build, LeakSanitizer checks ingest's exit).
+for i in $(seq 1 257); do printf '{"platform":"x","id":"big%d","text":"t","author":{"id":"b"}}\n' "$i"; done >"$H_DIR/big.jsonl"
+code=$(h_post_webhook "$H_DIR/big.jsonl")
+[ "$code" = 413 ] || h_fail "257 posts in one request answered $code"
+grep -q 'at most 256' "$H_DIR/webhook.out" || h_fail "413 without the reason: $(cat "$H_DIR/webhook.out")"
+h_pass "a request of more than 256 posts is refused with 413"
+
 # Redelivery: the complaint's enriched record produced again to the
 # enriched topic (as after a crash before the offset commit).
 h_consume ricochet.enriched enriched 3 >"$H_DIR/enriched.jsonl"
