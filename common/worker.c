@@ -85,6 +85,7 @@ struct rc_track {
     int failed;
     int done;
     int waiter;
+    int deferred;  /* left for redelivery at shutdown: blocks its partition's offset, is no error */
     int abandoned; /* waiter: its input was freed before every delivery report came */
     int hold_released; /* waiter: rc_worker_input_wait() dropped the "being processed" hold */
     int64_t offset;
@@ -164,6 +165,8 @@ static rc_metric_t *rc_worker_out_metric(rc_worker_t *w, int out) {
     return w->m_out[out];
 }
 
+static void rc_input_fail(rc_input_t *in);
+
 /* ---- tracking ------------------------------------------------------------ */
 
 static rc_ptrack_t *rc_ptrack_get(rc_worker_t *w, int32_t partition) {
@@ -193,7 +196,7 @@ static rc_ptrack_t *rc_ptrack_get(rc_worker_t *w, int32_t partition) {
  * store is the one after the last finished record. A failed record blocks
  * the queue: nothing after it is committed, so it is redelivered. */
 static void rc_ptrack_advance(rc_worker_t *w, rc_ptrack_t *pt) {
-    while (pt->head && pt->head->done && !pt->head->failed) {
+    while (pt->head && pt->head->done && !pt->head->failed && !pt->head->deferred) {
         rc_track_t *t = pt->head;
         pt->to_store = t->offset + 1;
         pt->head = t->next;
@@ -244,6 +247,15 @@ static void rc_track_release(rc_worker_t *w, rc_track_t *t, int failed) {
  * restart; a webhook input's rc_worker_input_wait() fails, so the caller is
  * told to retry. For inputs that are lost otherwise: a record the registry
  * outage kept from being decoded, produced or dead-lettered. */
+int rc_worker_stopping(const rc_worker_t *w) { return rc_stop != 0 || w->fatal; }
+
+void rc_worker_input_defer(rc_input_t *in) {
+    if (in->track && !in->track->waiter)
+        in->track->deferred = 1;
+    else
+        rc_input_fail(in); /* a webhook caller is told to retry */
+}
+
 static void rc_input_fail(rc_input_t *in) {
     rc_track_t *t = in->track;
 
@@ -542,7 +554,9 @@ static int rc_produce(rc_worker_t *w, rc_input_t *in, const char *topic, rc_sche
     }
     if (in)
         in->outputs++;
-    if (on_main && atomic_load(&w->in_flight) > ((rc_stage_conf_t *)w->stage_conf)->max_in_flight)
+    /* Once stopping, the shutdown flush drains what is in flight; pausing
+     * here for every further output of the batch would only delay it. */
+    if (on_main && !rc_stop && atomic_load(&w->in_flight) > ((rc_stage_conf_t *)w->stage_conf)->max_in_flight)
         rc_backpressure_wait(w);
     return 0;
 }

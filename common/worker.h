@@ -133,6 +133,13 @@ const rc_common_conf_t *rc_worker_common(const rc_worker_t *w);
 const rc_config_t *rc_worker_config(const rc_worker_t *w);
 int rc_worker_file_mode(const rc_worker_t *w);
 int rc_worker_dry_run(const rc_worker_t *w);
+/* Non-zero once the worker is shutting down (SIGTERM, or stopping without
+ * committing): long waits (retries) should give up. */
+int rc_worker_stopping(const rc_worker_t *w);
+/* The stage leaves "in" unfinished at shutdown (not the input's fault):
+ * its offset, and its partition's after it, are not stored, so it is
+ * processed again after a restart; it is neither dead-lettered nor an error. */
+void rc_worker_input_defer(rc_input_t *in);
 /* Non-zero under --check: validate, but connect to nothing. */
 int rc_worker_checking(const rc_worker_t *w);
 const char *rc_worker_topic(const rc_worker_t *w, rc_out_t out);

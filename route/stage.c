@@ -258,7 +258,9 @@ static void rc_route_action(rc_route_t *rt, rc_input_t *in, const char *case_key
     json_decref(a);
 }
 
-/* Calls the sink, retrying transient failures. Returns 0 on success. */
+/* Calls the sink, retrying transient failures. Returns 0 on success, -1 on
+ * a failure to dead-letter, 1 when shutdown interrupted the retries (the
+ * post is then left for redelivery, not dead-lettered). */
 static int rc_route_call(rc_route_t *rt, rc_route_job_t *j, int follow, const rc_sink_request_t *req,
                          rc_sink_result_t *res) {
     long backoff = rt->conf->retry_backoff_ms;
@@ -271,6 +273,8 @@ static int rc_route_call(rc_route_t *rt, rc_route_job_t *j, int follow, const rc
             return 0;
         if (!res->retriable || attempt >= rt->conf->retry_max_attempts)
             return -1;
+        if (rc_worker_stopping(rt->w))
+            return 1;
         long delay = backoff + (backoff > 1 ? random() % (backoff / 2 + 1) : 0);
         if (res->retry_after_ms > delay)
             delay = res->retry_after_ms;
@@ -279,7 +283,11 @@ static int rc_route_call(rc_route_t *rt, rc_route_job_t *j, int follow, const rc
         rc_metric_inc(rt->m_retries, 1);
         rc_log_warn("sink %s: attempt %ld failed (%s); retrying in %ld ms", j->sink->name, attempt, res->detail,
                     delay);
-        usleep((useconds_t)delay * 1000);
+        /* Sleep in slices so SIGTERM is not held up by a long Retry-After. */
+        for (long slept = 0; slept < delay && !rc_worker_stopping(rt->w); slept += 50)
+            usleep((useconds_t)(delay - slept < 50 ? delay - slept : 50) * 1000);
+        if (rc_worker_stopping(rt->w))
+            return 1;
         backoff = backoff * 2 > rt->conf->retry_max_backoff_ms ? rt->conf->retry_max_backoff_ms : backoff * 2;
     }
 }
@@ -392,6 +400,12 @@ static int rc_route_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n
                             bar ? bar + 1 : NULL, "already handled (redelivered or repeated record)", 0);
             continue;
         }
+        if (rc_worker_stopping(w) && !rc_worker_dry_run(w) && !rc_worker_file_mode(w)) {
+            /* SIGTERM: no new sink calls; the rest of the batch is read again
+             * after the restart (its idempotency keys keep what was done). */
+            rc_worker_input_defer(j->in);
+            continue;
+        }
         int follow = j->q.state == RC_CASE_FOLLOW && j->sink->ops->follow_up;
         const char *kind = !j->sink->ops->follow_up ? "produced" : follow ? "comment_added" : "ticket_created";
         if (rc_worker_dry_run(w)) {
@@ -426,6 +440,12 @@ static int rc_route_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n
         rc_metric_observe(rt->m_sink_seconds, lat / 1000.0);
         free(subject);
         free(body);
+        if (rc == 1) {
+            rc_log_warn("sink %s: shutting down while retrying; post %s is left for redelivery", j->sink->name,
+                        json_string_value(json_object_get(json_object_get(ep, "post"), "id")));
+            rc_worker_input_defer(j->in);
+            continue;
+        }
         if (rc) {
             char detail[700], status[32] = "";
             if (res.http_status)
