@@ -37,6 +37,7 @@
 #include "config.h"
 #include "http_client.h"
 #include "log.h"
+#include "redis.h"
 #include "util.h"
 #include "worker.h"
 
@@ -438,6 +439,17 @@ int rc_cmd_dev(int argc, char **argv) {
     snprintf(log_path, sizeof(log_path), "%s/redis.log", dir);
     redis_pid = rc_spawn(redis_argv, log_path);
     hc = rc_http_client_new(0);
+    /* The workers connect to Redis at start: wait until it answers. */
+    rc_redis_t *probe = NULL;
+    for (int i = 0; i < 200 && !probe && !rc_dev_stop; i++) {
+        if (!(probe = rc_redis_connect(redis_url, 500, errstr, sizeof(errstr))))
+            usleep(50000);
+    }
+    if (!probe) {
+        fprintf(stderr, "ricochet dev: redis-server did not answer within 10 s (%s); see %s/redis.log\n", errstr, dir);
+        goto out;
+    }
+    rc_redis_destroy(probe);
 
     /* Workers. */
     char cfg_abs[PATH_MAX];

@@ -13,6 +13,7 @@
 #include "metrics.h"
 
 #define RC_HTTP_MAX_ROUTES 8
+#define RC_HTTP_MAX_CONNECTIONS 64
 
 typedef struct {
     const char *method, *path;
@@ -207,9 +208,14 @@ int rc_http_server_start(rc_http_server_t *srv, char *errstr, size_t errstr_size
                  srv->address);
         return -1;
     }
-    srv->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)srv->port, NULL,
-                                NULL, rc_http_access, srv, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
-                                rc_http_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+    /* A thread per connection (at most RC_HTTP_MAX_CONNECTIONS): a webhook
+     * request that waits for Kafka must not hold up /metrics or /readyz. */
+    srv->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+                                    MHD_USE_ERROR_LOG,
+                                (uint16_t)srv->port, NULL, NULL, rc_http_access, srv, MHD_OPTION_SOCK_ADDR, &sa,
+                                MHD_OPTION_NOTIFY_COMPLETED, rc_http_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+                                (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)RC_HTTP_MAX_CONNECTIONS,
+                                MHD_OPTION_END);
     if (!srv->mhd) {
         snprintf(errstr, errstr_size, "http: cannot listen on %s:%d (in use?)", srv->address, srv->port);
         return -1;

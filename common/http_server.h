@@ -1,10 +1,10 @@
 /*
- * The HTTP endpoint every worker serves (libmicrohttpd, one internal polling
- * thread): /metrics, /healthz, /readyz, plus routes a stage adds (ingest's
+ * The HTTP endpoint every worker serves (libmicrohttpd): /metrics, /healthz, /readyz, plus routes a stage adds (ingest's
  * POST /ingest webhook).
  *
- * Handlers run on the server's thread, one request at a time, so a handler
- * may keep per-thread resources (a Redis connection) without locking.
+ * Each connection has its own thread (at most 64 at once), so a webhook
+ * request waiting for Kafka does not hold up /metrics or /readyz; handlers
+ * may therefore run concurrently and must lock what they share.
  * Request bodies are capped at "max_body" bytes: a larger body is answered
  * 413 without calling the handler and counted.
  */

@@ -116,7 +116,8 @@ struct rc_worker {
     pthread_mutex_t serde_http_mu;
     pthread_t main_thread;
     rc_http_server_t *http;
-    rc_redis_t *redis_ready; /* HTTP thread, for /readyz */
+    rc_redis_t *redis_ready; /* for /readyz, under ready_mu (HTTP threads) */
+    pthread_mutex_t ready_mu;
 
     rc_ptrack_t **ptracks; /* by partition; each allocated once, so trackers may point at it */
     int nptracks;
@@ -790,9 +791,12 @@ static int rc_worker_ready(void *opaque, char *why, size_t why_size) {
     }
     if (w->common.redis_url) {
         char err[256];
+        pthread_mutex_lock(&w->ready_mu);
         if (!w->redis_ready)
             w->redis_ready = rc_redis_connect(w->common.redis_url, 1000, err, sizeof(err));
-        if (!w->redis_ready || rc_redis_ping(w->redis_ready)) {
+        int redis_ok = w->redis_ready && rc_redis_ping(w->redis_ready) == 0;
+        pthread_mutex_unlock(&w->ready_mu);
+        if (!redis_ok) {
             snprintf(why, why_size, "redis not reachable");
             return 0;
         }
@@ -1101,6 +1105,7 @@ static void rc_worker_destroy(rc_worker_t *w) {
         free(w->ptracks[i]);
     free(w->ptracks);
     pthread_mutex_destroy(&w->serde_http_mu);
+    pthread_mutex_destroy(&w->ready_mu);
     free(w);
 }
 
@@ -1230,6 +1235,7 @@ int rc_worker_main(int argc, char **argv, const rc_stage_t *stage) {
     w->stage = stage;
     w->main_thread = pthread_self();
     pthread_mutex_init(&w->serde_http_mu, NULL);
+    pthread_mutex_init(&w->ready_mu, NULL);
     w->file_mode = in_path != NULL;
     w->checking = check;
     for (int i = 1; i < argc; i++)

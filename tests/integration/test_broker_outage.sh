@@ -43,6 +43,13 @@ post_batch 51 100 >"$H_DIR/code.txt" &
 feeder=$!
 sleep 3
 kill -0 "$feeder" 2>/dev/null || h_fail "webhook answered while the broker was down: $(cat "$H_DIR/code.txt")"
+# The waiting request holds its own connection thread only: /metrics and
+# /readyz still answer at once.
+code=$(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:${H_PORT[ingest]}/metrics")
+[ "$code" = 200 ] || h_fail "ingest /metrics answered $code while a webhook request waited"
+code=$(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:${H_PORT[ingest]}/readyz")
+[ "$code" = 503 ] || h_fail "ingest /readyz answered $code while the broker was down"
+h_pass "while a webhook request waits for Kafka, /metrics and /readyz still answer"
 h_broker_cmd broker up
 wait "$feeder"
 [ "$(cat "$H_DIR/code.txt")" = 202 ] || h_fail "webhook answered $(cat "$H_DIR/code.txt") after the outage"
