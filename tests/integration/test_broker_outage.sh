@@ -7,19 +7,8 @@ source "$(dirname "$0")/lib/harness.sh"
 
 h_start_redis
 h_start_broker
-TICKETS="$H_DIR/tickets.jsonl"
-h_write_config "$H_DIR/ricochet.yaml" <<YAML
-  sinks:
-    tickets:
-      type: file
-      path: $TICKETS
-  rules:
-    - name: everything
-      actions:
-        - sink: tickets
-YAML
-for s in ingest enrich route; do h_start_worker $s; done
-for s in ingest enrich route; do h_wait_ready $s; done
+h_write_ticket_config everything
+h_start_workers ingest enrich route
 
 post_batch() { # post_batch FIRST LAST
   for i in $(seq "$1" "$2"); do

@@ -12,19 +12,7 @@ source "$(dirname "$0")/lib/harness.sh"
 
 h_start_redis
 h_start_broker
-TICKETS="$H_DIR/tickets.jsonl"
-h_write_config "$H_DIR/ricochet.yaml" <<YAML
-  sinks:
-    tickets:
-      type: file
-      path: $TICKETS
-  rules:
-    - name: complaint
-      when:
-        intent: complaint
-      actions:
-        - sink: tickets
-YAML
+h_write_ticket_config complaint
 h_start_workers ingest enrich route
 P() { "$RICOCHET_BIN/ricochet" produce -b "$H_BOOTSTRAP" "$@" 2>>"$H_DIR/produce.log"; }
 alive() { for s in ingest enrich route; do kill -0 "${H_PID[$s]}" 2>/dev/null || h_fail "ricochet-$s died"; done; }

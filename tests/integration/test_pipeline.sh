@@ -7,21 +7,8 @@ source "$(dirname "$0")/lib/harness.sh"
 
 h_start_redis
 h_start_broker
-TICKETS="$H_DIR/tickets.jsonl"
-h_write_config "$H_DIR/ricochet.yaml" <<YAML
-  sinks:
-    tickets:
-      type: file
-      path: $TICKETS
-  rules:
-    - name: complaint
-      when:
-        intent: complaint
-      actions:
-        - sink: tickets
-YAML
-for s in ingest enrich route; do h_start_worker $s; done
-for s in ingest enrich route; do h_wait_ready $s; done
+h_write_ticket_config complaint
+h_start_workers ingest enrich route
 
 cat >"$H_DIR/posts.jsonl" <<'EOF2'
 {"platform":"x","id":"9001","text":"RUDEST AGENT IN DENVER. KIMBERLY S. GATE C39. NOT HAPPY @SWA.","author":{"id":"u-angry","handle":"frequentflyer","followers":250000},"created_at":"2026-11-21T10:00:00Z"}

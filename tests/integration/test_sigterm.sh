@@ -9,21 +9,8 @@ source "$(dirname "$0")/lib/harness.sh"
 N=400
 h_start_redis
 h_start_broker
-TICKETS="$H_DIR/tickets.jsonl"
-h_write_config "$H_DIR/ricochet.yaml" <<YAML
-  batch_size: 20
-  max_in_flight: 3
-  sinks:
-    tickets:
-      type: file
-      path: $TICKETS
-  rules:
-    - name: everything
-      actions:
-        - sink: tickets
-YAML
-for s in ingest enrich route; do h_start_worker $s; done
-for s in ingest enrich route; do h_wait_ready $s; done
+h_write_ticket_config everything $'  batch_size: 20\n  max_in_flight: 3'
+h_start_workers ingest enrich route
 
 # N posts from N authors, so each must become exactly one ticket.
 for i in $(seq 1 $N); do

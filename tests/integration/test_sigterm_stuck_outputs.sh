@@ -9,17 +9,7 @@ source "$(dirname "$0")/lib/harness.sh"
 
 h_start_redis
 h_start_broker 1
-TICKETS="$H_DIR/tickets.jsonl"
-h_write_config "$H_DIR/ricochet.yaml" <<YAML
-  sinks:
-    tickets:
-      type: file
-      path: $TICKETS
-  rules:
-    - name: everything
-      actions:
-        - sink: tickets
-YAML
+h_write_ticket_config everything
 h_start_workers ingest
 
 for i in $(seq 1 20); do

@@ -225,6 +225,28 @@ h_post_webhook_signed() {
     "http://127.0.0.1:${H_PORT[ingest]}/ingest"
 }
 
+# h_write_ticket_config RULE [EXTRA]: the usual test config — route with one
+# file sink "tickets" at $TICKETS and one rule: RULE is an intent (the rule
+# takes only posts of that intent) or "everything". EXTRA: more route keys,
+# YAML indented two spaces.
+h_write_ticket_config() {
+  local when=""
+  TICKETS="$H_DIR/tickets.jsonl"
+  [ "$1" = everything ] || when=$'      when:\n        intent: '"$1"
+  h_write_config "$H_DIR/ricochet.yaml" <<YAML
+${2:-}
+  sinks:
+    tickets:
+      type: file
+      path: $TICKETS
+  rules:
+    - name: $1
+$when
+      actions:
+        - sink: tickets
+YAML
+}
+
 # h_start_workers STAGE...: start each, then wait until each is ready.
 h_start_workers() {
   local s
