@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "offsets.h"
 #include "redis.h"
 #include "util.h"
 
@@ -73,24 +74,14 @@ void rc_common_conf_free(rc_common_conf_t *c) { rc_config_table_free(rc_common_t
 
 /* ---- state --------------------------------------------------------------- */
 
-typedef struct rc_ptrack {
-    int32_t partition;
-    rc_track_t *head, *tail;
-    int64_t to_store; /* next offset to store, -1 if nothing new */
-    int active;
-} rc_ptrack_t;
-
 struct rc_track {
+    rc_offset_node_t node; /* first: consumed records are queued by offsets.c */
     int pending;
     int failed;
-    int done;
     int waiter;
     int deferred;  /* left for redelivery at shutdown: blocks its partition's offset, is no error */
     int abandoned; /* waiter: its input was freed before every delivery report came */
     int hold_released; /* waiter: rc_worker_input_wait() dropped the "being processed" hold */
-    int64_t offset;
-    rc_ptrack_t *pt;
-    rc_track_t *next;
     /* waiter (webhook) inputs only */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -119,8 +110,7 @@ struct rc_worker {
     rc_redis_t *redis_ready; /* for /readyz, under ready_mu (HTTP threads) */
     pthread_mutex_t ready_mu;
 
-    rc_ptrack_t **ptracks; /* by partition; each allocated once, so trackers may point at it */
-    int nptracks;
+    rc_offsets_t offsets; /* which consumed offsets may be stored (offsets.c) */
     _Atomic int in_flight;
     _Atomic int kafka_ok;
     _Atomic int assigned;
@@ -170,41 +160,10 @@ static void rc_input_fail(rc_input_t *in);
 
 /* ---- tracking ------------------------------------------------------------ */
 
-static rc_ptrack_t *rc_ptrack_get(rc_worker_t *w, int32_t partition) {
-    if (partition >= w->nptracks) {
-        /* Only the array of pointers grows; the trackers themselves never
-         * move, since in-flight records point at them. */
-        int n = partition + 16;
-        rc_ptrack_t **np = realloc(w->ptracks, sizeof(*np) * (size_t)n);
-        if (!np)
-            abort();
-        for (int i = w->nptracks; i < n; i++)
-            np[i] = NULL;
-        w->ptracks = np;
-        w->nptracks = n;
-    }
-    if (!w->ptracks[partition]) {
-        rc_ptrack_t *pt = calloc(1, sizeof(*pt));
-        if (!pt)
-            abort();
-        *pt = (rc_ptrack_t){partition, NULL, NULL, -1, 0};
-        w->ptracks[partition] = pt;
-    }
-    return w->ptracks[partition];
-}
+static void rc_track_free_node(rc_offset_node_t *node) { free((rc_track_t *)node); }
 
-/* Pop finished records from the head of a partition's queue; the offset to
- * store is the one after the last finished record. A failed record blocks
- * the queue: nothing after it is committed, so it is redelivered. */
-static void rc_ptrack_advance(rc_worker_t *w, rc_ptrack_t *pt) {
-    while (pt->head && pt->head->done && !pt->head->failed && !pt->head->deferred) {
-        rc_track_t *t = pt->head;
-        pt->to_store = t->offset + 1;
-        pt->head = t->next;
-        if (!pt->head)
-            pt->tail = NULL;
-        free(t);
-    }
+static rc_offset_state_t rc_track_state(const rc_track_t *t) {
+    return t->failed ? RC_OFFSET_FAILED : t->deferred ? RC_OFFSET_DEFERRED : RC_OFFSET_DONE;
 }
 
 static void rc_track_release(rc_worker_t *w, rc_track_t *t, int failed) {
@@ -230,24 +189,15 @@ static void rc_track_release(rc_worker_t *w, rc_track_t *t, int failed) {
         t->failed = 1;
     if (--t->pending > 0)
         return;
-    t->done = 1;
     if (t->failed) {
         rc_log_error("a record of partition %d offset %lld could not be fully delivered; stopping so it is "
                      "redelivered",
-                     t->pt ? t->pt->partition : -1, (long long)t->offset);
+                     t->node.part ? t->node.part->partition : -1, (long long)t->node.offset);
         w->fatal = 1;
     }
-    if (t->pt)
-        rc_ptrack_advance(w, t->pt);
-    else
-        free(t); /* its partition was revoked meanwhile */
+    rc_offsets_finish(&w->offsets, &t->node, rc_track_state(t)); /* may free t */
 }
 
-/* Marks "in" as not done: a consumed record's offset is then never stored
- * (nor any later one of its partition), so it is consumed again after a
- * restart; a webhook input's rc_worker_input_wait() fails, so the caller is
- * told to retry. For inputs that are lost otherwise: a record the registry
- * outage kept from being decoded, produced or dead-lettered. */
 int rc_worker_stopping(const rc_worker_t *w) { return rc_stop != 0 || w->fatal; }
 
 void rc_worker_input_defer(rc_input_t *in) {
@@ -257,6 +207,11 @@ void rc_worker_input_defer(rc_input_t *in) {
         rc_input_fail(in); /* a webhook caller is told to retry */
 }
 
+/* Marks "in" as not done: a consumed record's offset is then never stored
+ * (nor any later one of its partition), so it is consumed again after a
+ * restart; a webhook input's rc_worker_input_wait() fails, so the caller is
+ * told to retry. For inputs that are lost otherwise: a record the registry
+ * outage kept from being decoded, produced or dead-lettered. */
 static void rc_input_fail(rc_input_t *in) {
     rc_track_t *t = in->track;
 
@@ -282,24 +237,20 @@ static void rc_track_abandon_or_release(rc_worker_t *w, rc_track_t *t, int aband
     t->failed = 1;
     if (--t->pending > 0)
         return; /* outputs in flight: their delivery reports finish it */
-    t->done = 1;
-    if (!t->pt)
-        free(t);
+    rc_offsets_finish(&w->offsets, &t->node, RC_OFFSET_FAILED);
 }
 
 static void rc_offsets_flush(rc_worker_t *w) {
     rd_kafka_topic_partition_list_t *l = NULL;
+    int32_t partition;
+    int64_t offset;
 
     if (!w->consumer)
         return;
-    for (int i = 0; i < w->nptracks; i++) {
-        rc_ptrack_t *pt = w->ptracks[i];
-        if (!pt || pt->to_store < 0 || !pt->active)
-            continue;
+    while (rc_offsets_take(&w->offsets, &partition, &offset)) {
         if (!l)
             l = rd_kafka_topic_partition_list_new(8);
-        rd_kafka_topic_partition_list_add(l, w->in_topic, pt->partition)->offset = pt->to_store;
-        pt->to_store = -1;
+        rd_kafka_topic_partition_list_add(l, w->in_topic, partition)->offset = offset;
     }
     if (!l)
         return;
@@ -349,11 +300,8 @@ static void rc_kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
 
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        for (int i = 0; i < parts->cnt; i++) {
-            rc_ptrack_t *pt = rc_ptrack_get(w, parts->elems[i].partition);
-            pt->active = 1;
-            pt->to_store = -1;
-        }
+        for (int i = 0; i < parts->cnt; i++)
+            rc_offsets_assign(&w->offsets, parts->elems[i].partition);
         rc_log_info("assigned %d partition(s)", parts->cnt);
         if (cooperative)
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
@@ -376,18 +324,8 @@ static void rc_kafka_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
     rc_offsets_flush(w);
     rd_kafka_commit(rk, NULL, 0);
-    for (int i = 0; i < parts->cnt; i++) {
-        rc_ptrack_t *pt = rc_ptrack_get(w, parts->elems[i].partition);
-        for (rc_track_t *t = pt->head, *n; t; t = n) {
-            n = t->next;
-            if (t->pending == 0)
-                free(t); /* finished (a failed one blocks the queue) */
-            else
-                t->pt = NULL; /* a late delivery report frees it */
-        }
-        pt->head = pt->tail = NULL;
-        pt->active = 0;
-    }
+    for (int i = 0; i < parts->cnt; i++)
+        rc_offsets_revoke(&w->offsets, parts->elems[i].partition);
     rc_log_info("revoked %d partition(s)", parts->cnt);
     if (cooperative)
         rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
@@ -981,13 +919,7 @@ static int rc_kafka_loop(rc_worker_t *w) {
                                    .topic = rd_kafka_topic_name(m->rkt), .partition = m->partition,
                                    .offset = m->offset, .track = t};
                 t->pending = 1;
-                t->offset = m->offset;
-                t->pt = rc_ptrack_get(w, m->partition);
-                if (t->pt->tail)
-                    t->pt->tail->next = t;
-                else
-                    t->pt->head = t;
-                t->pt->tail = t;
+                rc_offsets_push(&w->offsets, &t->node, m->partition, m->offset);
                 if (!m->payload) {
                     rc_worker_dead_letter(w, in, "parse", "empty record (null value)");
                     in->dead = 1;
@@ -1096,14 +1028,7 @@ static void rc_worker_destroy(rc_worker_t *w) {
         fclose(w->out);
     if (w->dlq)
         fclose(w->dlq);
-    for (int i = 0; i < w->nptracks; i++)
-        for (rc_track_t *t = w->ptracks[i] ? w->ptracks[i]->head : NULL, *n; t; t = n) {
-            n = t->next;
-            free(t);
-        }
-    for (int i = 0; i < w->nptracks; i++)
-        free(w->ptracks[i]);
-    free(w->ptracks);
+    rc_offsets_clear(&w->offsets);
     pthread_mutex_destroy(&w->serde_http_mu);
     pthread_mutex_destroy(&w->ready_mu);
     free(w);
@@ -1235,6 +1160,7 @@ int rc_worker_main(int argc, char **argv, const rc_stage_t *stage) {
     w->stage = stage;
     w->main_thread = pthread_self();
     pthread_mutex_init(&w->serde_http_mu, NULL);
+    rc_offsets_init(&w->offsets, rc_track_free_node);
     pthread_mutex_init(&w->ready_mu, NULL);
     w->file_mode = in_path != NULL;
     w->checking = check;
