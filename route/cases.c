@@ -87,7 +87,71 @@ static int rc_cases_load(rc_cases_t *c, char *errstr, size_t errstr_size) {
     return 0;
 }
 
+/* Fills "argv" (at most 9 strings) for item "i" of a batch; returns argc. */
+typedef int (*rc_cases_argv_fn)(const void *ctx, size_t i, const char **argv);
+
+/* Runs one EVALSHA per item in one pipelined round trip and returns the
+ * replies in "reps" (caller frees each). A NOSCRIPT reply (the server was
+ * restarted or its scripts flushed since we loaded them) reloads the
+ * scripts and runs the batch once more: both scripts may safely run twice
+ * (one only reads, the other only SETs). A broken connection also makes
+ * the next call load the scripts first. */
+static int rc_cases_run(rc_cases_t *c, size_t n, rc_cases_argv_fn fill, const void *ctx, const char *what,
+                        redisReply **reps, char *errstr, size_t errstr_size) {
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int noscript = 0;
+        if (rc_cases_load(c, errstr, errstr_size))
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            const char *argv[9];
+            int argc = fill(ctx, i, argv);
+            if (rc_redis_pipeline_append(c->redis, argc, argv)) {
+                snprintf(errstr, errstr_size, "redis: cannot queue %s", what);
+                c->loaded = 0;
+                return -1;
+            }
+        }
+        if (rc_redis_pipeline_exec(c->redis, n, reps, errstr, errstr_size)) {
+            c->loaded = 0;
+            return -1;
+        }
+        for (size_t i = 0; i < n && !noscript; i++)
+            noscript = reps[i]->type == REDIS_REPLY_ERROR && !strncmp(reps[i]->str, "NOSCRIPT", 8);
+        if (!noscript || attempt == 1)
+            return 0;
+        for (size_t i = 0; i < n; i++) {
+            freeReplyObject(reps[i]);
+            reps[i] = NULL;
+        }
+        c->loaded = 0;
+    }
+    return -1;
+}
+
+static int rc_cases_check_argv(const void *ctx, size_t i, const char **argv) {
+    const rc_case_q_t *q = &((const rc_case_q_t *)ctx)[i];
+    argv[0] = "EVALSHA", argv[1] = rc_case_check_script.sha, argv[2] = "2";
+    argv[3] = q->idem_key, argv[4] = q->case_key;
+    return 5;
+}
+
+typedef struct {
+    const rc_case_w_t *ws;
+    char idem_ttl[24], case_ttl[24];
+} rc_cases_commit_ctx_t;
+
+static int rc_cases_commit_argv(const void *ctx, size_t i, const char **argv) {
+    const rc_cases_commit_ctx_t *cc = ctx;
+    const rc_case_w_t *w = &cc->ws[i];
+    argv[0] = "EVALSHA", argv[1] = rc_case_commit_script.sha, argv[2] = "2";
+    argv[3] = w->idem_key, argv[4] = w->case_key, argv[5] = w->idem_value, argv[6] = cc->idem_ttl;
+    argv[7] = w->case_value ? w->case_value : "", argv[8] = cc->case_ttl;
+    return 9;
+}
+
 int rc_cases_check(rc_cases_t *c, rc_case_q_t *qs, size_t n, char *errstr, size_t errstr_size) {
+    int ret = 0;
+
     if (!n)
         return 0;
     if (c->mem) {
@@ -100,59 +164,37 @@ int rc_cases_check(rc_cases_t *c, rc_case_q_t *qs, size_t n, char *errstr, size_
         }
         return 0;
     }
-    for (int attempt = 0; attempt < 2; attempt++) {
-        redisReply **reps = calloc(n, sizeof(*reps));
-        int noscript = 0, ret = 0;
-        if (!reps || rc_cases_load(c, errstr, errstr_size)) {
-            free(reps);
-            return -1;
-        }
-        for (size_t i = 0; i < n; i++) {
-            const char *argv[] = {"EVALSHA", rc_case_check_script.sha, "2", qs[i].idem_key, qs[i].case_key};
-            if (rc_redis_pipeline_append(c->redis, 5, argv)) {
-                snprintf(errstr, errstr_size, "redis: cannot queue case lookup");
-                c->loaded = 0;
-                free(reps);
-                return -1;
-            }
-        }
-        if (rc_redis_pipeline_exec(c->redis, n, reps, errstr, errstr_size)) {
-            /* The connection broke: the next batch may reach a restarted
-             * server without our scripts, so load them again first (this
-             * also reports why a reconnect fails, in words). */
-            c->loaded = 0;
-            free(reps);
-            return -1;
-        }
-        for (size_t i = 0; i < n && !ret; i++) {
-            redisReply *r = reps[i];
-            if (r->type == REDIS_REPLY_ERROR) {
-                noscript = !strncmp(r->str, "NOSCRIPT", 8);
-                snprintf(errstr, errstr_size, "redis case lookup: %s", r->str);
-                ret = -1;
-            } else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
-                const char *st = r->element[0]->str;
-                qs[i].state = !strcmp(st, "dup") ? RC_CASE_DUP : !strcmp(st, "follow") ? RC_CASE_FOLLOW : RC_CASE_NEW;
-                snprintf(qs[i].value, sizeof(qs[i].value), "%s", r->element[1]->str ? r->element[1]->str : "");
-            } else {
-                snprintf(errstr, errstr_size, "redis case lookup: unexpected reply type %d", r->type);
-                ret = -1;
-            }
-        }
-        for (size_t i = 0; i < n; i++)
-            freeReplyObject(reps[i]);
+    redisReply **reps = calloc(n, sizeof(*reps));
+    if (!reps)
+        return -1;
+    if (rc_cases_run(c, n, rc_cases_check_argv, qs, "case lookup", reps, errstr, errstr_size)) {
         free(reps);
-        if (ret == 0)
-            return 0;
-        if (!noscript)
-            return -1;
-        c->loaded = 0; /* the server lost its scripts (restart, SCRIPT FLUSH) */
+        return -1;
     }
-    return -1;
+    for (size_t i = 0; i < n; i++) {
+        redisReply *r = reps[i];
+        if (ret) {
+            /* already failed: only free */
+        } else if (r->type == REDIS_REPLY_ERROR) {
+            snprintf(errstr, errstr_size, "redis case lookup: %s", r->str);
+            ret = -1;
+        } else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+            const char *st = r->element[0]->str;
+            qs[i].state = !strcmp(st, "dup") ? RC_CASE_DUP : !strcmp(st, "follow") ? RC_CASE_FOLLOW : RC_CASE_NEW;
+            snprintf(qs[i].value, sizeof(qs[i].value), "%s", r->element[1]->str ? r->element[1]->str : "");
+        } else {
+            snprintf(errstr, errstr_size, "redis case lookup: unexpected reply type %d", r->type);
+            ret = -1;
+        }
+        freeReplyObject(r);
+    }
+    free(reps);
+    return ret;
 }
 
 int rc_cases_commit(rc_cases_t *c, const rc_case_w_t *ws, size_t n, char *errstr, size_t errstr_size) {
-    char idem_ttl[24], case_ttl[24];
+    rc_cases_commit_ctx_t cc = {ws, "", ""};
+    int ret = 0;
 
     if (!n)
         return 0;
@@ -165,47 +207,22 @@ int rc_cases_commit(rc_cases_t *c, const rc_case_w_t *ws, size_t n, char *errstr
         }
         return 0;
     }
-    snprintf(idem_ttl, sizeof(idem_ttl), "%ld", c->idem_window_s);
-    snprintf(case_ttl, sizeof(case_ttl), "%ld", c->case_window_s);
-    /* Like the check, a NOSCRIPT (scripts flushed or the server restarted
-     * since they were loaded) reloads them and runs the batch once more;
-     * the script only SETs, so running it twice is harmless. */
-    for (int attempt = 0; attempt < 2; attempt++) {
-        redisReply **reps = calloc(n, sizeof(*reps));
-        int noscript = 0, ret = 0;
-        if (!reps || rc_cases_load(c, errstr, errstr_size)) {
-            free(reps);
-            return -1;
-        }
-        for (size_t i = 0; i < n; i++) {
-            const char *argv[] = {"EVALSHA", rc_case_commit_script.sha, "2", ws[i].idem_key, ws[i].case_key,
-                                  ws[i].idem_value, idem_ttl, ws[i].case_value ? ws[i].case_value : "", case_ttl};
-            if (rc_redis_pipeline_append(c->redis, 9, argv)) {
-                snprintf(errstr, errstr_size, "redis: cannot queue case update");
-                c->loaded = 0;
-                free(reps);
-                return -1;
-            }
-        }
-        if (rc_redis_pipeline_exec(c->redis, n, reps, errstr, errstr_size)) {
-            c->loaded = 0;
-            free(reps);
-            return -1;
-        }
-        for (size_t i = 0; i < n; i++) {
-            if (reps[i]->type == REDIS_REPLY_ERROR && !ret) {
-                noscript = !strncmp(reps[i]->str, "NOSCRIPT", 8);
-                snprintf(errstr, errstr_size, "redis case update: %s", reps[i]->str);
-                ret = -1;
-            }
-            freeReplyObject(reps[i]);
-        }
+    snprintf(cc.idem_ttl, sizeof(cc.idem_ttl), "%ld", c->idem_window_s);
+    snprintf(cc.case_ttl, sizeof(cc.case_ttl), "%ld", c->case_window_s);
+    redisReply **reps = calloc(n, sizeof(*reps));
+    if (!reps)
+        return -1;
+    if (rc_cases_run(c, n, rc_cases_commit_argv, &cc, "case update", reps, errstr, errstr_size)) {
         free(reps);
-        if (ret == 0)
-            return 0;
-        if (!noscript)
-            return -1;
-        c->loaded = 0;
+        return -1;
     }
-    return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (reps[i]->type == REDIS_REPLY_ERROR && !ret) {
+            snprintf(errstr, errstr_size, "redis case update: %s", reps[i]->str);
+            ret = -1;
+        }
+        freeReplyObject(reps[i]);
+    }
+    free(reps);
+    return ret;
 }
