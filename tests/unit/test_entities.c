@@ -14,22 +14,7 @@
 
 #include "analyse.h"
 
-static rc_analysers_t *an;
-
-static int setup(void **state) {
-    char errstr[256];
-    an = rc_analysers_new(errstr, sizeof(errstr));
-    if (an == NULL) {
-        fprintf(stderr, "rc_analysers_new: %s\n", errstr);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state) {
-    rc_analysers_destroy(an);
-    return 0;
-}
+#include "analysers_fixture.h"
 
 /* The entities object of a post with "text" (new reference). */
 static json_t *entities_of(const char *text) {

@@ -13,22 +13,7 @@
 
 #include "analyse.h"
 
-static rc_analysers_t *an;
-
-static int setup(void **state) {
-    char errstr[256];
-    an = rc_analysers_new(errstr, sizeof(errstr));
-    if (an == NULL) {
-        fprintf(stderr, "rc_analysers_new: %s\n", errstr);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state) {
-    rc_analysers_destroy(an);
-    return 0;
-}
+#include "analysers_fixture.h"
 
 /* The intent of a generic post with "text"; fails the test on error. */
 static const char *intent_of(const char *text) {
