@@ -44,12 +44,29 @@ typedef struct {
     rc_http_response_t *resp;
     size_t cap;
     size_t max;
+    CURL *curl;
+    const rc_http_request_t *req;
+    size_t hcap;
 } rc_body_acc_t;
+
+#define RC_HTTP_HEADERS_MAX (16u << 10)
 
 static size_t rc_http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
     rc_body_acc_t *acc = userdata;
     rc_http_response_t *r = acc->resp;
     size_t n = size * nmemb, take = n;
+
+    if (acc->req->on_data) {
+        long status = 0;
+        curl_easy_getinfo(acc->curl, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 200 && status <= 299) {
+            if (acc->req->on_data(acc->req->opaque, ptr, n) != 0) {
+                r->stopped = 1;
+                return 0; /* a write error ends the transfer */
+            }
+            return n;
+        }
+    }
 
     if (r->body_len + take > acc->max) {
         take = acc->max - r->body_len;
@@ -74,8 +91,29 @@ static size_t rc_http_write_cb(char *ptr, size_t size, size_t nmemb, void *userd
 }
 
 static size_t rc_http_header_cb(char *buf, size_t size, size_t nitems, void *userdata) {
-    rc_http_response_t *r = userdata;
+    rc_body_acc_t *acc = userdata;
+    rc_http_response_t *r = acc->resp;
     size_t n = size * nitems;
+
+    /* A status line starts a new response (after a redirect or a 100):
+     * keep only the final response's headers. */
+    if (n >= 5 && !strncmp(buf, "HTTP/", 5))
+        r->headers_len = 0;
+    if (r->headers_len + n + 1 <= RC_HTTP_HEADERS_MAX) {
+        if (r->headers_len + n + 1 > acc->hcap) {
+            size_t ncap = acc->hcap ? acc->hcap * 2 : 1024;
+            while (ncap < r->headers_len + n + 1)
+                ncap *= 2;
+            char *nh = realloc(r->headers, ncap);
+            if (!nh)
+                return 0;
+            r->headers = nh;
+            acc->hcap = ncap;
+        }
+        memcpy(r->headers + r->headers_len, buf, n);
+        r->headers_len += n;
+        r->headers[r->headers_len] = '\0';
+    }
     static const char name[] = "retry-after:";
 
     if (n > sizeof(name) - 1 && !strncasecmp(buf, name, sizeof(name) - 1)) {
@@ -92,9 +130,19 @@ static size_t rc_http_header_cb(char *buf, size_t size, size_t nitems, void *use
     return n;
 }
 
+static int rc_http_progress_cb(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                               curl_off_t ulnow) {
+    rc_body_acc_t *acc = userdata;
+    if (acc->req->keep_going(acc->req->opaque) != 0) {
+        acc->resp->stopped = 1;
+        return 1; /* aborts the transfer */
+    }
+    return 0;
+}
+
 int rc_http_do(rc_http_client_t *c, const rc_http_request_t *req, rc_http_response_t *resp) {
     struct curl_slist *hdrs = NULL;
-    rc_body_acc_t acc = {resp, 0, c->max_body};
+    rc_body_acc_t acc = {resp, 0, c->max_body, c->curl, req, 0};
     char ctbuf[256];
     CURLcode cc;
     int ret = -1;
@@ -104,12 +152,22 @@ int rc_http_do(rc_http_client_t *c, const rc_http_request_t *req, rc_http_respon
     curl_easy_setopt(c->curl, CURLOPT_URL, req->url);
     curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, req->method ? req->method : "GET");
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 10000L);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : req->timeout_ms < 0 ? 0L : 10000L);
+    if (req->idle_timeout_ms > 0) {
+        /* Fewer than 1 byte/s for that long: the stream stalled. */
+        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, (req->idle_timeout_ms + 999) / 1000);
+    }
+    if (req->keep_going) {
+        curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, rc_http_progress_cb);
+        curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, &acc);
+        curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+    }
     curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, rc_http_write_cb);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &acc);
     curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, rc_http_header_cb);
-    curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, resp);
+    curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &acc);
     curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "ricochet/0.1");
     if (req->body) {
         curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, req->body);
@@ -132,6 +190,8 @@ int rc_http_do(rc_http_client_t *c, const rc_http_request_t *req, rc_http_respon
 
     cc = curl_easy_perform(c->curl);
     if (cc != CURLE_OK) {
+        if (resp->stopped)
+            curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
         snprintf(resp->error, sizeof(resp->error), "%s %s: %s", req->method ? req->method : "GET", req->url,
                  curl_easy_strerror(cc));
         goto out;
@@ -144,6 +204,10 @@ out:
         resp->body = calloc(1, 1);
         resp->body_len = 0;
     }
+    if (!resp->headers) {
+        resp->headers = calloc(1, 1);
+        resp->headers_len = 0;
+    }
     return ret;
 }
 
@@ -153,6 +217,9 @@ void rc_http_response_clear(rc_http_response_t *resp) {
     free(resp->body);
     resp->body = NULL;
     resp->body_len = 0;
+    free(resp->headers);
+    resp->headers = NULL;
+    resp->headers_len = 0;
 }
 
 int rc_http_status_retriable(long status) {
@@ -188,4 +255,33 @@ long rc_http_parse_retry_after(const char *value, long now_epoch_s) {
         return -1;
     long t = (long)timegm(&tm);
     return t > now_epoch_s ? (t - now_epoch_s) * 1000 : 0;
+}
+
+int rc_http_header_get(const char *headers, const char *name, char *out, size_t out_size) {
+    size_t nl = strlen(name);
+    int found = 0;
+
+    if (out_size)
+        out[0] = '\0';
+    for (const char *p = headers; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        const char *end = eol ? eol : p + strlen(p);
+        if ((size_t)(end - p) > nl && !strncasecmp(p, name, nl) && p[nl] == ':') {
+            const char *v = p + nl + 1, *ve = end;
+            while (v < ve && (*v == ' ' || *v == '\t'))
+                v++;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            size_t vl = (size_t)(ve - v);
+            if (out_size) {
+                if (vl >= out_size)
+                    vl = out_size - 1;
+                memcpy(out, v, vl);
+                out[vl] = '\0';
+            }
+            found = 1;
+        }
+        p = eol ? eol + 1 : end;
+    }
+    return found;
 }

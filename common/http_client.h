@@ -25,7 +25,19 @@ typedef struct rc_http_request {
     const char *const *headers;/* extra "Name: value" lines, NULL-terminated; may be NULL */
     const char *user;          /* basic auth, both or neither */
     const char *password;
-    long timeout_ms;           /* whole request; 0 = 10000 */
+    long timeout_ms;           /* whole request; 0 = 10000; -1 = none (streams) */
+    /* Streaming (optional). When on_data is set and the status is 2xx, body
+     * bytes go to on_data as they arrive instead of into resp->body (a non-2xx
+     * body is still buffered, for its error). on_data returns 0 to go on,
+     * non-zero to end the transfer (rc_http_do then returns -1 with error
+     * "stopped by caller"). */
+    int (*on_data)(void *opaque, const char *data, size_t len);
+    /* Called about once a second while the transfer runs (also when no
+     * bytes come); returns 0 to go on, non-zero to abort as above. */
+    int (*keep_going)(void *opaque);
+    void *opaque;
+    /* Abort when no byte arrived for this long (a stalled stream); 0 = off. */
+    long idle_timeout_ms;
 } rc_http_request_t;
 
 typedef struct rc_http_response {
@@ -35,6 +47,10 @@ typedef struct rc_http_response {
     long retry_after_ms;   /* from Retry-After, 0 if absent */
     int truncated;         /* body exceeded the cap and was cut */
     char error[256];       /* transport error text when status == 0 */
+    char *headers;         /* the response header lines as received ("Name: value\r\n"...), NUL-terminated,
+                            * capped at 16 KiB; owned by the response */
+    size_t headers_len;
+    int stopped;           /* on_data or keep_going ended the transfer */
 } rc_http_response_t;
 
 /* "max_body" caps a response body (0 = 4 MiB). Returns NULL on allocation
@@ -49,6 +65,12 @@ void rc_http_client_destroy(rc_http_client_t *c); /* safe on NULL */
 int rc_http_do(rc_http_client_t *c, const rc_http_request_t *req, rc_http_response_t *resp);
 
 void rc_http_response_clear(rc_http_response_t *resp);
+
+/* The value of header "name" (case-insensitive) in a header block such as
+ * resp->headers, copied into "out" without surrounding blanks; the last
+ * occurrence wins (after redirects the final response's headers come last).
+ * Returns 1 when found, 0 when not. Pure. */
+int rc_http_header_get(const char *headers, const char *name, char *out, size_t out_size);
 
 /* Whether a status is worth retrying: 0 (transport), 408, 425, 429, 5xx. */
 int rc_http_status_retriable(long status);

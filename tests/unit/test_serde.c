@@ -20,7 +20,7 @@ static const char *rc_post_json =
     "{\"id\":\"1\",\"platform\":\"x\",\"author\":{\"id\":\"9\",\"handle\":\"a\",\"name\":null,\"followers\":5,"
     "\"verified\":false},\"text\":\"hi\",\"created_at\":\"2026-11-22T06:00:00Z\",\"lang\":\"en\",\"url\":null,"
     "\"in_reply_to\":null,\"conversation_id\":null,\"mentions\":[\"SWA\"],\"hashtags\":[],\"metrics\":{\"likes\":0,"
-    "\"reposts\":0,\"replies\":0,\"quotes\":0},\"source_format\":\"x_v2\",\"ingested_at\":\"2026-11-22T06:00:01Z\"}";
+    "\"reposts\":0,\"replies\":0,\"quotes\":0},\"source_format\":\"x_v2\",\"ingested_at\":\"2026-11-22T06:00:01Z\",\"event\":\"post\",\"repost_of\":null,\"quote_of\":null,\"edit_of\":null}";
 
 static const char *rc_enriched_json_fmt =
     "{\"post\":%s,\"sentiment\":{\"score\":-0.8316,\"label\":\"negative\"},\"intent\":\"complaint\",\"urgency\":87,"
@@ -365,10 +365,11 @@ static void test_decode_rejects_corrupt_bodies_naming_the_field(void **state) {
 
     /* An array claiming a billion strings in a few bytes. With mentions
      * and hashtags empty the body ends: mentions 0x00, hashtags 0x00,
-     * metrics 4 x 0x00, source_format (5 bytes), ingested_at (21 bytes). */
+     * metrics 4 x 0x00, source_format (5 bytes), ingested_at (21 bytes),
+     * event "post" (5 bytes), repost_of, quote_of, edit_of (null: 1 byte each). */
     json_object_set_new(post, "mentions", json_array());
     assert_int_equal(rc_serde_encode(*state, RC_SCHEMA_POST, NULL, post, (void **)&buf, &len, err, sizeof(err)), 0);
-    size_t off = len - 32;
+    size_t off = len - 40;
     static const unsigned char billion[] = {0x80, 0xA8, 0xD6, 0xB9, 0x07}; /* zigzag(1e9) as a varint */
     unsigned char *bad = malloc(len + sizeof(billion));
     assert_int_equal(buf[off], 0x00);
