@@ -1,0 +1,21 @@
+/*
+ * Every source type, in one list: adding a source is one file under
+ * ingest/sources/ plus one line here.
+ */
+#include <string.h>
+
+#include "source.h"
+
+extern const rc_source_ops_t rc_source_file;
+
+const rc_source_ops_t *const rc_source_registry[] = {
+    &rc_source_file,
+    NULL,
+};
+
+const rc_source_ops_t *rc_source_find(const char *type) {
+    for (size_t i = 0; type && rc_source_registry[i]; i++)
+        if (strcmp(rc_source_registry[i]->type, type) == 0)
+            return rc_source_registry[i];
+    return NULL;
+}
