@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -135,6 +136,7 @@ typedef struct rc_bsky_state {
     int64_t last_checkpoint_ms;
     int unflushed;             /* submitted since the last flush */
     int64_t last_submit_ms;
+    int64_t lookups_paused_until_ms; /* profile lookups rate-limited until */
 } rc_bsky_state_t;
 
 /* ---- config lists ---------------------------------------------------------- */
@@ -608,6 +610,29 @@ static void rc_bsky_escape(const char *s, char *out, size_t out_size) {
     out[o] = '\0';
 }
 
+/* The AppView announces its limits with the IETF draft's RateLimit-*
+ * headers (ratelimit-remaining, ratelimit-reset in epoch seconds), which
+ * the runner does not read. When none remain, or after a 429, lookups
+ * pause until the reset: posts meanwhile go without a profile (counted
+ * profile_skipped) rather than stalling the stream for minutes. */
+static void rc_bsky_ratelimit(rc_bsky_state_t *st, const rc_http_response_t *resp) {
+    char rem[32], reset[32];
+    long long wait_ms = -1;
+
+    if (rc_http_header_get(resp->headers, "ratelimit-reset", reset, sizeof(reset)))
+        wait_ms = (strtoll(reset, NULL, 10) - (long long)time(NULL)) * 1000;
+    if (resp->status != 429 && !(rc_http_header_get(resp->headers, "ratelimit-remaining", rem, sizeof(rem)) &&
+                                 strtoll(rem, NULL, 10) <= 0))
+        return;
+    if (resp->retry_after_ms > 0)
+        wait_ms = resp->retry_after_ms;
+    if (wait_ms < 1000 || wait_ms > 15 * 60 * 1000)
+        wait_ms = wait_ms < 0 ? 60 * 1000 : wait_ms < 1000 ? 1000 : 15 * 60 * 1000;
+    st->lookups_paused_until_ms = rc_mono_ms() + wait_ms;
+    rc_log_warn("source %s: profile lookups rate-limited; pausing them for %lld s", rc_source_name(st->src),
+                wait_ms / 1000);
+}
+
 /* The author's profile: from the cache, else looked up and cached. Returns
  * a new reference, or NULL when none could be had (counted). */
 static json_t *rc_bsky_profile(rc_bsky_state_t *st, const char *did) {
@@ -630,6 +655,10 @@ static json_t *rc_bsky_profile(rc_bsky_state_t *st, const char *did) {
             return profile;
         }
     }
+    if (rc_mono_ms() < st->lookups_paused_until_ms) {
+        rc_source_count(st->src, "profile_skipped");
+        return NULL;
+    }
     rc_bsky_escape(did, enc, sizeof(enc));
     snprintf(url, sizeof(url), "%s%sxrpc/app.bsky.actor.getProfile?actor=%s", c->profile_url,
              c->profile_url[strlen(c->profile_url) - 1] == '/' ? "" : "/", enc);
@@ -645,6 +674,7 @@ static json_t *rc_bsky_profile(rc_bsky_state_t *st, const char *did) {
          * answer will not change soon, so it is cached as a bare DID. */
         profile = json_pack("{s:s}", "did", did);
     }
+    rc_bsky_ratelimit(st, &resp);
     if (!profile) {
         rc_source_count(st->src, "profile_error");
         rc_log_warn("source %s: profile of %s not available (%s); the post goes without it",
