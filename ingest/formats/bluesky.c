@@ -50,8 +50,7 @@ static int is_rkey_ch(unsigned char ch) {
 
 /* Handle syntax: DNS labels joined by dots. */
 static int is_handle_ch(unsigned char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-           ch == '-';
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-';
 }
 
 static int all_n(const char *s, size_t n, int (*ok)(unsigned char)) {
@@ -66,8 +65,7 @@ static int all_n(const char *s, size_t n, int (*ok)(unsigned char)) {
 /* A handle fit to show and to put in a URL: "handle.invalid" is what the
  * AppView answers for an account whose handle no longer verifies. */
 static int handle_usable(const char *h, size_t n) {
-    return h && n > 0 && n <= 253 && all_n(h, n, is_handle_ch) &&
-           !(n == 14 && memcmp(h, "handle.invalid", 14) == 0);
+    return h && n > 0 && n <= 253 && all_n(h, n, is_handle_ch) && !(n == 14 && memcmp(h, "handle.invalid", 14) == 0);
 }
 
 /* A reference to another record ({"uri", "cid"}) at obj[key]: 1 with *uri
@@ -183,8 +181,8 @@ static int facet_feature(rc_nctx_t *c, const json_t *feat, const char *path, con
             return -1;
         if (r == 0 || n == 0)
             return fail(c, "%s.did missing", path);
-        if (index && (get_count(c, index, ipath, "byteStart", &start) < 0 ||
-                      get_count(c, index, ipath, "byteEnd", &end) < 0))
+        if (index &&
+            (get_count(c, index, ipath, "byteStart", &start) < 0 || get_count(c, index, ipath, "byteEnd", &end) < 0))
             return -1;
         /* The range holds "@handle" when the client wrote it properly;
          * anything else (a stale range after an edit, a range splitting a
@@ -306,8 +304,7 @@ static int set_langs(rc_nctx_t *c, json_t *post, const json_t *record) {
     if (!json_is_string(first))
         return fail(c, "record.langs[0]: expected a string, got %s", type_name(first));
     if (json_string_length(first) > RC_LANG_MAX)
-        return fail(c, "record.langs[0] is %zu bytes, over the %d-byte limit", json_string_length(first),
-                    RC_LANG_MAX);
+        return fail(c, "record.langs[0] is %zu bytes, over the %d-byte limit", json_string_length(first), RC_LANG_MAX);
     if (json_string_length(first) == 0)
         return 0;
     return set_str(c, post, "lang", json_string_value(first));
@@ -429,8 +426,7 @@ static int norm_bluesky(rc_nctx_t *c, const json_t *root, json_t *post) {
         time_t t = (time_t)(time_us / 1000000);
         struct tm tm;
         char ts[40];
-        if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999 ||
-            strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999 || strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
             return fail(c, "time_us: %" JSON_INTEGER_FORMAT " is out of range", time_us);
         return set_str(c, post, "event", "delete") != 0 || set_str(c, post, "created_at", ts) != 0 ? -1 : 0;
     }

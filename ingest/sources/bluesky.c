@@ -131,10 +131,10 @@ typedef struct rc_bsky_state {
     char **q;
     size_t *qlen, qn, qcap;
     /* Cursor bookkeeping (time_us). */
-    long long last_cursor_us;  /* highest cursor handed to submit() */
-    long long pass_cursor_us;  /* highest time_us seen, not yet handed over */
+    long long last_cursor_us; /* highest cursor handed to submit() */
+    long long pass_cursor_us; /* highest time_us seen, not yet handed over */
     int64_t last_checkpoint_ms;
-    int unflushed;             /* submitted since the last flush */
+    int unflushed; /* submitted since the last flush */
     int64_t last_submit_ms;
     int64_t lookups_paused_until_ms; /* profile lookups rate-limited until */
 } rc_bsky_state_t;
@@ -150,8 +150,8 @@ static void rc_bsky_list_free(rc_bsky_list_t *l) {
 }
 
 static int rc_bsky_is_did_ch(unsigned char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-           ch == ':' || ch == '_' || ch == '%' || ch == '-';
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == ':' ||
+           ch == '_' || ch == '%' || ch == '-';
 }
 
 static int rc_bsky_did_ok(const char *s) {
@@ -323,8 +323,10 @@ static int rc_bsky_check(const void *conf, char *errstr, size_t errstr_size) {
         goto out;
     /* The DIDs travel in the URL; say so now rather than at every connect. */
     if (rc_bsky_subscribe_path(&u, &colls, &dids, 9999999999999999LL, path, sizeof(path)) < 0) {
-        snprintf(errstr, errstr_size, "wanted_dids: %zu DIDs make the subscribe URL longer than %d bytes; "
-                 "list fewer (about 150 fit)", dids.n, BSKY_PATH_MAX);
+        snprintf(errstr, errstr_size,
+                 "wanted_dids: %zu DIDs make the subscribe URL longer than %d bytes; "
+                 "list fewer (about 150 fit)",
+                 dids.n, BSKY_PATH_MAX);
         goto out;
     }
     rc = 0;
@@ -370,9 +372,8 @@ static int rc_bsky_init(void **statep, const void *conf, char *errstr, size_t er
         rc_bsky_list(c->wanted_dids, "wanted_dids", 'd', &st->dids, errstr, errstr_size) ||
         rc_bsky_list(c->keywords, "keywords", 'k', &st->keywords, errstr, errstr_size))
         return -1;
-    if (st->collections.n == 0 &&
-        rc_bsky_list(&(rc_node_t){RC_NODE_SCALAR, NULL, BSKY_POST, 0, NULL, NULL}, "wanted_collections", 'c',
-                     &st->collections, errstr, errstr_size))
+    if (st->collections.n == 0 && rc_bsky_list(&(rc_node_t){RC_NODE_SCALAR, NULL, BSKY_POST, 0, NULL, NULL},
+                                               "wanted_collections", 'c', &st->collections, errstr, errstr_size))
         return -1;
     for (size_t i = 0; i < st->collections.n; i++)
         if (strcmp(st->collections.v[i], BSKY_REPOST) == 0)
@@ -477,8 +478,8 @@ static int rc_bsky_callback(struct lws *wsi, enum lws_callback_reasons reason, v
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
         unsigned char **p = in, *end = *p + len;
         static const char ua[] = "ricochet/0.1 (bluesky_jetstream)";
-        if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_USER_AGENT, (const unsigned char *)ua,
-                                         (int)sizeof(ua) - 1, p, end))
+        if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_USER_AGENT, (const unsigned char *)ua, (int)sizeof(ua) - 1,
+                                         p, end))
             return -1;
         break;
     }
@@ -512,8 +513,7 @@ static int rc_bsky_callback(struct lws *wsi, enum lws_callback_reasons reason, v
         st->done = 1;
         st->wsi = NULL;
         break;
-    default:
-        break;
+    default: break;
     }
     return 0;
 }
@@ -621,8 +621,8 @@ static void rc_bsky_ratelimit(rc_bsky_state_t *st, const rc_http_response_t *res
 
     if (rc_http_header_get(resp->headers, "ratelimit-reset", reset, sizeof(reset)))
         wait_ms = (strtoll(reset, NULL, 10) - (long long)time(NULL)) * 1000;
-    if (resp->status != 429 && !(rc_http_header_get(resp->headers, "ratelimit-remaining", rem, sizeof(rem)) &&
-                                 strtoll(rem, NULL, 10) <= 0))
+    if (resp->status != 429 &&
+        !(rc_http_header_get(resp->headers, "ratelimit-remaining", rem, sizeof(rem)) && strtoll(rem, NULL, 10) <= 0))
         return;
     if (resp->retry_after_ms > 0)
         wait_ms = resp->retry_after_ms;
@@ -677,9 +677,8 @@ static json_t *rc_bsky_profile(rc_bsky_state_t *st, const char *did) {
     rc_bsky_ratelimit(st, &resp);
     if (!profile) {
         rc_source_count(st->src, "profile_error");
-        rc_log_warn("source %s: profile of %s not available (%s); the post goes without it",
-                    rc_source_name(st->src), did,
-                    resp.status ? (resp.status == 200 ? "unreadable answer" : "HTTP error") : resp.error);
+        rc_log_warn("source %s: profile of %s not available (%s); the post goes without it", rc_source_name(st->src),
+                    did, resp.status ? (resp.status == 200 ? "unreadable answer" : "HTTP error") : resp.error);
         rc_http_response_clear(&resp);
         return NULL;
     }
@@ -785,8 +784,8 @@ static int rc_bsky_event(rc_bsky_state_t *st, const char *msg, size_t len, char 
     if (!kind || strcmp(kind, "commit") != 0) {
         /* identity and account events (every subscriber gets them) say
          * nothing about posts. */
-        rc_source_count(st->src, kind && (strcmp(kind, "identity") == 0 || strcmp(kind, "account") == 0) ? kind
-                                                                                                        : "other_kind");
+        rc_source_count(st->src,
+                        kind && (strcmp(kind, "identity") == 0 || strcmp(kind, "account") == 0) ? kind : "other_kind");
         goto out;
     }
     commit = json_object_get(root, "commit");

@@ -19,10 +19,10 @@
 #include <string.h>
 
 static const char *const post_fields[] = {
-    "id",       "platform", "author",        "text",      "created_at",  "lang",      "url",
-    "in_reply_to", "conversation_id", "mentions", "hashtags", "metrics", "source_format", "ingested_at",
-    "event",    "repost_of", "quote_of",     "edit_of"};
-static const char *const opt_strings[] = {"lang", "url", "in_reply_to", "conversation_id",
+    "id",          "platform",        "author",   "text",     "created_at", "lang",          "url",
+    "in_reply_to", "conversation_id", "mentions", "hashtags", "metrics",    "source_format", "ingested_at",
+    "event",       "repost_of",       "quote_of", "edit_of"};
+static const char *const opt_strings[] = {"lang",      "url",      "in_reply_to", "conversation_id",
                                           "repost_of", "quote_of", "edit_of"};
 static const char *const metric_fields[] = {"likes", "reposts", "replies", "quotes"};
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -64,8 +64,7 @@ static void check_post(const json_t *post) {
         abort();
     if (!json_is_object(author) || json_object_size(author) != 5 || !json_is_string(json_object_get(author, "id")) ||
         !json_is_string(json_object_get(author, "handle")) || !str_or_null(json_object_get(author, "name")) ||
-        !json_is_integer(json_object_get(author, "followers")) ||
-        !json_is_boolean(json_object_get(author, "verified")))
+        !json_is_integer(json_object_get(author, "followers")) || !json_is_boolean(json_object_get(author, "verified")))
         abort();
     if (!json_is_object(metrics) || json_object_size(metrics) != N(metric_fields))
         abort();
@@ -75,8 +74,8 @@ static void check_post(const json_t *post) {
     check_list(json_object_get(post, "mentions"));
     check_list(json_object_get(post, "hashtags"));
     event = json_string_value(json_object_get(post, "event"));
-    if (!event || (strcmp(event, "post") && strcmp(event, "edit") && strcmp(event, "delete") &&
-                   strcmp(event, "repost")))
+    if (!event ||
+        (strcmp(event, "post") && strcmp(event, "edit") && strcmp(event, "delete") && strcmp(event, "repost")))
         abort();
     if ((strcmp(event, "repost") == 0) != json_is_string(json_object_get(post, "repost_of")))
         abort();

@@ -357,7 +357,8 @@ static void test_non_post_events_are_refused_with_their_kind_or_collection(void 
 }
 
 #define EV(commit) "{'did': '" DID "', 'time_us': 1, 'kind': 'commit', 'commit': " commit "}"
-#define POST(record) EV("{'operation': 'create', 'collection': 'app.bsky.feed.post', 'rkey': 'r1', 'record': " record "}")
+#define POST(record)                                                                                                   \
+    EV("{'operation': 'create', 'collection': 'app.bsky.feed.post', 'rkey': 'r1', 'record': " record "}")
 
 static void test_malformed_events_name_the_field(void **state) {
     (void)state;
@@ -389,8 +390,7 @@ static void test_malformed_events_name_the_field(void **state) {
            "bluesky: record.facets[0].index.byteStart: a count cannot be negative");
     err_is(POST("{'text': 'x', 'facets': {}}"), "bluesky: record.facets: expected an array, got an object");
     err_is(POST("{'text': 'x', 'tags': [true]}"), "bluesky: record.tags[0]: expected a string, got a boolean");
-    err_is(POST("{'text': 'x', 'embed': {'$type': 'app.bsky.embed.record'}}"),
-           "bluesky: record.embed.record missing");
+    err_is(POST("{'text': 'x', 'embed': {'$type': 'app.bsky.embed.record'}}"), "bluesky: record.embed.record missing");
     err_is(EV("{'operation': 'create', 'collection': 'app.bsky.feed.repost', 'rkey': 'r1', 'record': {}}"),
            "bluesky: record.subject missing");
     err_is("{'did': '" DID "', 'time_us': 1, 'kind': 'commit', 'profile': {'did': 'did:plc:other'},"
