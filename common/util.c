@@ -101,7 +101,7 @@ const char *rc_post_version(const json_t *post, char *buf, size_t buf_size) {
 
     if (event && strcmp(event, "edit") == 0) {
         /* FNV-1a: stable across processes and releases, unlike a seeded hash. */
-        uint64_t h = 1469598103934665603ULL;
+        uint64_t h = 14695981039346656037ULL;
         for (const unsigned char *p = (const unsigned char *)json_string_value(json_object_get(post, "text"));
              p && *p; p++)
             h = (h ^ *p) * 1099511628211ULL;
