@@ -84,25 +84,25 @@ h_start_worker ingest
 h_wait_ready ingest
 
 # ---- 1. posts, faults, the cut connection and the resume --------------------
-# 13 events: 9 are Posts (e1 e2 e4 e5 e7 e8 e9 e12 e13), e3/e11 are identity
-# and account events, e6 a like (filtered out by Jetstream), e10 a post
-# with a number for text.
-h_wait_metric ingest ricochet_ingest_posts_total 9 30
+# 14 events: 10 are Posts (e1 e2 e4 e5 e7 e8 e9 e12 e13, and e14 an edit of
+# e2), e3/e11 are identity and account events, e6 a like (filtered out by
+# Jetstream), e10 a post with a number for text.
+h_wait_metric ingest ricochet_ingest_posts_total 10 30
 h_wait_metric ingest 'ricochet_ingest_dead_letters_total{class="validation"}' 1 10
 h_consume ricochet.posts post 20 6000 >"$H_DIR/posts.jsonl"
 n=$(wc -l <"$H_DIR/posts.jsonl")
-u=$(jq -r .id "$H_DIR/posts.jsonl" | sort -u | wc -l)
-[ "$n" = 9 ] && [ "$u" = 9 ] || h_fail "expected 9 distinct posts once each, got $n records ($u ids): $(jq -c '[.id,.event]' "$H_DIR/posts.jsonl")"
+u=$(jq -r '.id + " " + .event' "$H_DIR/posts.jsonl" | sort -u | wc -l)
+[ "$n" = 10 ] && [ "$u" = 10 ] || h_fail "expected 10 distinct posts once each, got $n records ($u distinct): $(jq -c '[.id,.event]' "$H_DIR/posts.jsonl")"
 for r in 3l3qo2vuowo2a 3l3qo2vuowo2c 3l3qo2vuowo2d 3l3qo2vuowo2e 3l3qo2vuowo2g 3kold00000001 3kold00000002 \
   3l3qo2vuowo2k 3l3qo2vuowo2l; do
   grep -q "/$r\"" "$H_DIR/posts.jsonl" || h_fail "post $r missing (a gap)"
 done
-[ "$(jq -r .ingested_at "$H_DIR/posts.jsonl" | wc -l)" = 9 ] || h_fail "posts unreadable"
+[ "$(jq -r .ingested_at "$H_DIR/posts.jsonl" | wc -l)" = 10 ] || h_fail "posts unreadable"
 [ "$(h_metric ingest ricochet_ingest_duplicates_total)" -ge 2 ] ||
   h_fail "the replay after the cut should have met e2 and e4 again (duplicates_total $(h_metric ingest ricochet_ingest_duplicates_total))"
-h_pass "9 posts once each across a cut connection (the replayed ones dropped as duplicates)"
+h_pass "10 posts once each across a cut connection (the replayed ones dropped as duplicates)"
 
-post() { jq -c --arg id "$1" 'select(.id == $id)' "$H_DIR/posts.jsonl"; }
+post() { jq -c --arg id "$1" --arg ev "${2:-post}" 'select(.id == $id and .event == $ev)' "$H_DIR/posts.jsonl"; }
 p=$(post "at://$ALICE/app.bsky.feed.post/3l3qo2vuowo2a")
 jq -e '.platform == "bluesky" and .source_format == "bluesky" and .event == "post"
   and .author.id == "'$ALICE'" and .author.handle == "alice.bsky.social" and .author.name == "Alice Traveller"
@@ -122,19 +122,22 @@ jq -e '.author.handle == "bob.example.com" and .author.name == null and .author.
 p=$(post "at://$CAROL/app.bsky.feed.post/3l3qo2vuowo2e")
 jq -e '.author.handle == "'$CAROL'" and .author.followers == 0 and .text == "Café ☕ luggage fees are absurd"
   and .lang == "fr"' <<<"$p" >/dev/null || h_fail "carol's post (failed lookup): $p"
-p=$(post "at://$BOB/app.bsky.feed.repost/3l3qo2vuowo2g")
+p=$(post "at://$BOB/app.bsky.feed.repost/3l3qo2vuowo2g" repost)
 jq -e '.event == "repost" and .repost_of == "at://'$ALICE'/app.bsky.feed.post/3l3qo2vuowo2a"
   and .author.handle == "bob.example.com" and .text == ""' <<<"$p" >/dev/null || h_fail "bob's repost: $p"
-p=$(post "at://$DAVE/app.bsky.feed.post/3kold00000001")
+p=$(post "at://$DAVE/app.bsky.feed.post/3kold00000001" edit)
 jq -e '.event == "edit" and .text == "edited: refund still pending" and .author.handle == "'$DAVE'"
   and .author.followers == 0' \
   <<<"$p" >/dev/null || h_fail "dave's edit: $p"
-p=$(post "at://$DAVE/app.bsky.feed.post/3kold00000002")
+p=$(post "at://$DAVE/app.bsky.feed.post/3kold00000002" delete)
 jq -e '.event == "delete" and .text == "" and .author.id == "'$DAVE'" and .created_at == "2024-09-09T19:46:08Z"' \
   <<<"$p" >/dev/null || h_fail "dave's delete: $p"
 p=$(post "at://$BOB/app.bsky.feed.post/3l3qo2vuowo2k")
 jq -e '.quote_of == "at://'$ALICE'/app.bsky.feed.post/3l3qo2vuowo2a"' <<<"$p" >/dev/null ||
   h_fail "bob's quote: $p"
+p=$(post "at://$BOB/app.bsky.feed.post/3l3qo2vuowo2c" edit)
+jq -e '.text == "Lost luggage in Denver, found after three days" and .edit_of == null' <<<"$p" >/dev/null ||
+  h_fail "bob's edit of his reply (same id as the post): $p"
 h_pass "fields: profile data, reply, quote, repost, edit, delete, facets; without a profile the DID is the handle"
 
 h_consume ricochet.dead-letter dead_letter 5 6000 >"$H_DIR/dead.jsonl"
@@ -158,7 +161,7 @@ q2=$(jq -rs '.[1].query' "$JS_LOG")
   h_fail "first connection: $q1"
 [ "$q2" = "wantedCollections=app.bsky.feed.post&wantedCollections=app.bsky.feed.repost&cursor=$((T0 + 3000000 - 2000000))" ] ||
   h_fail "resume: expected cursor $((T0 + 1000000)) (e4 - 2 s): $q2"
-h_wait_until 10 "cursor saved at the last event" cursor_is bsky $((T0 + 12000000))
+h_wait_until 10 "cursor saved at the last event" cursor_is bsky $((T0 + 13000000))
 h_pass "resumed after the cut from the saved cursor minus cursor_rewind"
 
 # ---- 2. one profile lookup per DID; a 429 pauses lookups ---------------------
@@ -188,20 +191,20 @@ $(source_yaml kw "$JS1_PORT" '      keywords: [LUGGAGE]')
 $(source_yaml closing "$JS_PORT" '      profile_lookup: false')"
 h_start_worker ingest
 h_wait_ready ingest
-# kw sees all 13 events: e2 and e5 match "luggage" (any case), e13 reposts
-# e2, which it took; the rest is filtered.
-h_wait_metric ingest 'ricochet_ingest_source_payloads_total{source="kw"}' 3 20
+# kw sees all 14 events: e2, e5 and the edit e14 match "luggage" (any
+# case), e13 reposts e2, which it took; the rest is filtered.
+h_wait_metric ingest 'ricochet_ingest_source_payloads_total{source="kw"}' 4 20
 h_wait_until 10 "kw filtered 7 events" event_is kw filtered 7
-[ "$(h_metric ingest 'ricochet_ingest_source_payloads_total{source="kw"}')" = 3 ] ||
-  h_fail "kw submitted $(h_metric ingest 'ricochet_ingest_source_payloads_total{source="kw"}') events, expected 3"
+[ "$(h_metric ingest 'ricochet_ingest_source_payloads_total{source="kw"}')" = 4 ] ||
+  h_fail "kw submitted $(h_metric ingest 'ricochet_ingest_source_payloads_total{source="kw"}') events, expected 4"
 [ "$(redis-cli -p "$H_REDIS_PORT" EXISTS "ricochet:bsky:seen:at://$BOB/app.bsky.feed.post/3l3qo2vuowo2c")" = 1 ] ||
   h_fail "the keyword source did not remember the post it took"
-h_pass "keyword source: took the 2 matching posts and the repost of one of them, filtered 7"
+h_pass "keyword source: took the 2 matching posts, an edit and the repost of one of them, filtered 7"
 
-# bsky resumed from its cursor in Redis (e13) rewound by 2 s.
+# bsky resumed from its cursor in Redis (e14) rewound by 2 s.
 h_wait_until 10 "bsky reconnected" conns_at_least "$JS1_LOG" 4
 qb=$(jq -rs 'map(select(.conn > 2 and (.query | contains("cursor=")))) | .[0].query' "$JS1_LOG")
-[ "$qb" = "wantedCollections=app.bsky.feed.post&wantedCollections=app.bsky.feed.repost&cursor=$((T0 + 10000000))" ] ||
+[ "$qb" = "wantedCollections=app.bsky.feed.post&wantedCollections=app.bsky.feed.repost&cursor=$((T0 + 11000000))" ] ||
   h_fail "restart: expected the cursor from Redis minus 2 s: $(cat "$JS1_LOG")"
 # Cached profiles are not asked for again; the failed lookup (not cached)
 # is retried when kw takes carol's post.
@@ -215,7 +218,7 @@ h_pass "restart resumed from the Redis cursor; cached profiles not asked for aga
 # after poll_interval from its saved cursor.
 h_wait_until 15 "the closing source reconnected" conns_at_least "$JS_LOG" 2
 [ "$(jq -rs '.[1].query' "$JS_LOG")" = \
-  "wantedCollections=app.bsky.feed.post&wantedCollections=app.bsky.feed.repost&cursor=$((T0 + 10000000))" ] ||
+  "wantedCollections=app.bsky.feed.post&wantedCollections=app.bsky.feed.repost&cursor=$((T0 + 11000000))" ] ||
   h_fail "after a clean close: $(cat "$JS_LOG")"
 [ "$(src_event closing server_close)" -ge 1 ] || h_fail "server_close not counted"
 [ "$(h_metric ingest 'ricochet_ingest_source_failures_total{source="closing"}')" = 0 ] ||
@@ -226,7 +229,7 @@ h_pass "a clean server close ends the run without a failure and resumes from the
 [ "$(h_metric ingest ricochet_ingest_posts_total)" = 0 ] ||
   h_fail "the restart produced $(h_metric ingest ricochet_ingest_posts_total) posts again"
 h_consume ricochet.posts post 30 6000 >"$H_DIR/posts2.jsonl"
-[ "$(wc -l <"$H_DIR/posts2.jsonl")" = 9 ] || h_fail "posts after the restart: $(wc -l <"$H_DIR/posts2.jsonl")"
+[ "$(wc -l <"$H_DIR/posts2.jsonl")" = 10 ] || h_fail "posts after the restart: $(wc -l <"$H_DIR/posts2.jsonl")"
 h_pass "no post repeated downstream after the restart"
 
 h_stop_worker ingest
