@@ -38,6 +38,7 @@
  *     counted and skipped.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,9 @@
 
 #include <jansson.h>
 #include <libwebsockets.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "log.h"
 #include "redis.h"
@@ -63,6 +67,12 @@
  * a buffer of pt_serv_buf_size bytes. */
 #define BSKY_PATH_MAX 6144
 #define BSKY_SERV_BUF 16384
+
+/* libwebsockets 4.1 sets up OpenSSL's process-wide state (ex_data indexes,
+ * the library init) each time a TLS context is created and tears some of it
+ * down when one is destroyed; with several sources on several threads those
+ * steps must not overlap. Servicing a context needs no lock. */
+static pthread_mutex_t rc_bsky_lws_mu = PTHREAD_MUTEX_INITIALIZER;
 
 typedef struct rc_bsky_conf {
     rc_source_conf_t base; /* must be first */
@@ -103,7 +113,7 @@ static const rc_config_entry_t rc_bsky_table[] = {
     {"idle_timeout", RC_CT_DURATION, "60s", 2000, 3600000, NULL, OFF(idle_timeout_ms), 0,
      "Ping the server after half of this without a sign of life; reconnect after all of it."},
     {"ca_file", RC_CT_STRING, NULL, 0, 0, NULL, OFF(ca_file), 0,
-     "CA bundle for wss:// (default: the system's, /etc/ssl/certs/ca-certificates.crt)."},
+     "CA certificates (PEM) trusted for wss://, instead of the system's store."},
     RC_CONFIG_END};
 
 /* A list of strings from the config. */
@@ -114,6 +124,7 @@ typedef struct {
 
 typedef struct rc_bsky_state {
     rc_bsky_list_t collections, dids, keywords;
+    SSL_CTX *tls; /* wss:// only */
     int want_reposts;
     /* The current connection (valid inside run()). */
     rc_source_t *src;
@@ -343,6 +354,7 @@ static void rc_bsky_destroy(void *state) {
     rc_bsky_list_free(&st->collections);
     rc_bsky_list_free(&st->dids);
     rc_bsky_list_free(&st->keywords);
+    SSL_CTX_free(st->tls);
     free(st->msg);
     for (size_t i = 0; i < st->qn; i++)
         free(st->q[i]);
@@ -359,9 +371,38 @@ static void rc_bsky_lws_log(int level, const char *line) {
     rc_log_warn("libwebsockets%s: %.*s", level == LLL_ERR ? " error" : "", (int)n, line);
 }
 
+/* The TLS client context for wss://, made here rather than by
+ * libwebsockets: lws 4.1 keeps the bookkeeping of the contexts it makes
+ * under an OpenSSL ex_data index that every new lws context replaces, so
+ * with several sources (or reconnects) overlapping it loses track of them
+ * and leaks each one. One per source, kept for the source's lifetime. */
+static SSL_CTX *rc_bsky_tls_ctx(const rc_bsky_conf_t *c, const char *host, char *errstr, size_t errstr_size) {
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    char err[256] = "";
+
+    if (!ctx) {
+        snprintf(errstr, errstr_size, "cannot make a TLS context");
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    if (c->ca_file ? SSL_CTX_load_verify_locations(ctx, c->ca_file, NULL) != 1
+                   : SSL_CTX_set_default_verify_paths(ctx) != 1) {
+        ERR_error_string_n(ERR_get_error(), err, sizeof(err));
+        snprintf(errstr, errstr_size, "ca_file '%s': %s", c->ca_file ? c->ca_file : "(system)", err);
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    /* The server's certificate must name the host we asked for. */
+    X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(ctx), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    X509_VERIFY_PARAM_set1_host(SSL_CTX_get0_param(ctx), host, 0);
+    return ctx;
+}
+
 static int rc_bsky_init(void **statep, const void *conf, char *errstr, size_t errstr_size) {
     const rc_bsky_conf_t *c = conf;
     rc_bsky_state_t *st = calloc(1, sizeof(*st));
+    rc_bsky_url_t u;
 
     if (!st) {
         snprintf(errstr, errstr_size, "out of memory");
@@ -378,6 +419,9 @@ static int rc_bsky_init(void **statep, const void *conf, char *errstr, size_t er
     for (size_t i = 0; i < st->collections.n; i++)
         if (strcmp(st->collections.v[i], BSKY_REPOST) == 0)
             st->want_reposts = 1;
+    if (rc_bsky_parse_url(c->base_url, &u, errstr, errstr_size) != 0 ||
+        (u.tls && !(st->tls = rc_bsky_tls_ctx(c, u.host, errstr, errstr_size))))
+        return -1;
     lws_set_log_level(LLL_ERR | LLL_WARN, rc_bsky_lws_log);
     return 0;
 }
@@ -936,12 +980,12 @@ static int rc_bsky_run(rc_source_t *src, void *state, const void *conf, char *er
     info.pt_serv_buf_size = BSKY_SERV_BUF;
     if (u.tls) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-        if (c->ca_file)
-            info.client_ssl_ca_filepath = c->ca_file;
-        else if (access("/etc/ssl/certs/ca-certificates.crt", R_OK) == 0)
-            info.client_ssl_ca_filepath = "/etc/ssl/certs/ca-certificates.crt";
+        info.provided_client_ssl_ctx = st->tls;
     }
-    if (!(st->ctx = lws_create_context(&info))) {
+    pthread_mutex_lock(&rc_bsky_lws_mu);
+    st->ctx = lws_create_context(&info);
+    pthread_mutex_unlock(&rc_bsky_lws_mu);
+    if (!st->ctx) {
         snprintf(errstr, errstr_size, "cannot create a libwebsockets context");
         return -1;
     }
@@ -1005,7 +1049,9 @@ static int rc_bsky_run(rc_source_t *src, void *state, const void *conf, char *er
 out:
     /* Destroying the context closes the connection, whatever its state. */
     lws_sul_cancel(&st->tick);
+    pthread_mutex_lock(&rc_bsky_lws_mu);
     lws_context_destroy(st->ctx);
+    pthread_mutex_unlock(&rc_bsky_lws_mu);
     st->ctx = NULL;
     st->wsi = NULL;
     free(st->msg);
