@@ -445,6 +445,13 @@ static void rc_x_destroy(void *state) {
 
 /* ---- x_stream ------------------------------------------------------------ */
 
+/* The reason of a transport error without the request line rc_http_do()
+ * puts first ("GET <long url>: Timeout was reached"). */
+static const char *x_reason(const char *error) {
+    const char *p = strstr(error, ": ");
+    return p && strncmp(error, "GET ", 4) == 0 ? p + 2 : error;
+}
+
 /* One connection's state, shared by the curl callbacks. */
 typedef struct {
     rc_source_t *src;
@@ -636,14 +643,15 @@ static int rc_x_stream_run(rc_source_t *src, void *state, const void *conf, char
         rc_source_count(src, cn.idle ? "idle_timeout" : "disconnect");
         rc_log_info("source %s: stream ended (%s); reconnecting", rc_source_name(src),
                     cn.idle         ? "nothing received for idle_timeout"
-                    : resp.error[0] ? resp.error
+                    : resp.error[0] ? x_reason(resp.error)
                                     : "closed by X");
         ret = 0;
         goto out;
     }
     if (rc < 0 || resp.status == 0) {
         rc_source_retry_after(src, rc_x_reconnect_ms(RC_X_FAIL_NETWORK, st->fails[RC_X_FAIL_NETWORK]++, -1));
-        snprintf(errstr, errstr_size, "%s", cn.idle ? "no answer within idle_timeout" : resp.error);
+        snprintf(errstr, errstr_size, "stream connect: %s",
+                 cn.idle ? "no answer within idle_timeout" : x_reason(resp.error));
         goto out;
     }
     char why[256];
