@@ -139,7 +139,7 @@ static int norm_x_v2_tweet(rc_nctx_t *c, const json_t *root, json_t *post, int e
     char url[512];
 
     if (!json_is_object(data))
-        return fail(c, "data: expected one tweet object, got %s", type_name(data));
+        return fail(c, "data: expected one tweet object, got %s", data ? type_name(data) : "nothing");
     if ((r = get_id(c, data, "data", "id", &id)) < 0)
         return -1;
     if (r == 0)

@@ -268,6 +268,19 @@ static void test_x_v2_bad_references_and_history_are_named(void **state) {
            "x_v2: includes.tweets: expected an array, got an object");
 }
 
+/* Found by fuzz_x_v2: a payload forced to be x_v2 without any "data". */
+static void test_x_v2_forced_without_data_says_so(void **state) {
+    const char *s = "{\"dqta\": {\"id\": \"5\"}}";
+    json_t *post = rc_normalise_ex(s, strlen(s), NOW, RC_FMT_X_V2, NULL, NULL, errbuf, sizeof(errbuf));
+    (void)state;
+    assert_null(post);
+    assert_string_equal(errbuf, "x_v2: data: expected one tweet object, got nothing");
+    post = rc_normalise_ex("{}", 2, NOW, RC_FMT_X_ACTIVITY, NULL, NULL, errbuf, sizeof(errbuf));
+    assert_null(post);
+    assert_string_equal(errbuf,
+                        "x_activity: 0 tweet events in one payload; expected exactly one (the webhook splits them)");
+}
+
 /* ---- X Account Activity ---------------------------------------------- */
 
 /* A v1.1 Tweet object as Account Activity delivers it (a reply that quotes
@@ -440,6 +453,7 @@ int main(void) {
         cmocka_unit_test(test_x_v2_edit_history_of_two_makes_an_edit_of_the_first),
         cmocka_unit_test(test_x_v2_first_version_or_single_history_is_a_plain_post),
         cmocka_unit_test(test_x_v2_bad_references_and_history_are_named),
+        cmocka_unit_test(test_x_v2_forced_without_data_says_so),
         cmocka_unit_test(test_x_activity_tweet_maps_every_post_field),
         cmocka_unit_test(test_x_activity_created_at_offsets_are_converted_to_utc),
         cmocka_unit_test(test_x_activity_retweet_is_a_repost_and_embeds_the_original),
