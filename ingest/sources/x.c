@@ -418,6 +418,7 @@ typedef struct {
     char *since;      /* search: a backlog being paged through (since_id it started from, may be NULL) */
     char *next_token; /* search: where the backlog continues; NULL = none */
     char *newest;     /* search: the backlog's cursor, given with its last page */
+    char *expired;    /* search: a cursor X refused as too old, not sent again */
 } rc_x_state_t;
 
 static int rc_x_init(void **statep, const void *conf, char *errstr, size_t errstr_size) {
@@ -440,6 +441,7 @@ static void rc_x_destroy(void *state) {
     if (!st)
         return;
     rc_x_backlog_clear(st);
+    free(st->expired);
     free(st);
 }
 
@@ -712,6 +714,8 @@ static int rc_x_search_run(rc_source_t *src, void *state, const void *conf, char
         rc_log_warn("source %s: ignoring cursor \"%.40s\" (not a tweet id)", rc_source_name(src), cursor);
         cursor = NULL;
     }
+    if (cursor && st->expired && strcmp(cursor, st->expired) == 0)
+        cursor = NULL; /* refused as too old; searching without it until a new one is written */
     if (st->next_token && x_same(st->since, cursor)) {
         /* Continue the backlog the last cycle left. */
         token = x_dup(st->next_token);
@@ -753,6 +757,8 @@ static int rc_x_search_run(rc_source_t *src, void *state, const void *conf, char
                 rc_log_warn("source %s: since_id %s refused (%s); searching without it", rc_source_name(src), since,
                             why);
                 rc_source_count(src, "cursor_expired");
+                free(st->expired);
+                st->expired = x_dup(since);
                 free(since);
                 free(token);
                 free(newest);

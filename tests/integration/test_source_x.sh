@@ -137,12 +137,14 @@ h_config_section ingest "  webhook:
       bearer_token: \${X_BEARER_TOKEN}
       query: '@SWA -is:retweet'
       max_results: 10
+      max_pages: 1
       poll_interval: 1s
       backoff_initial: 200ms"
 POSTS0=$(jq -s length "$P")
 h_start_workers ingest
 
-# Cycle 1: page 1, then page 2 by its next_token; cursor = page 1's newest_id.
+# Cycle 1: page 1; max_pages 1 leaves page 2 to cycle 2, by its next_token
+# and with no cursor written before it: cursor = page 1's newest_id.
 h_wait_until 15 "the cursor from newest_id" \
   bash -c "[ \"\$(redis-cli -p $H_REDIS_PORT GET ricochet:cursor:xq)\" = 1992000000000000204 ]"
 q1=$(jq -s -r '.[0].query' "$SEARCH_LOG")
@@ -150,6 +152,10 @@ case "$q1" in *"query=%40SWA%20-is%3Aretweet&max_results=10"*) ;; *) h_fail "fir
 case "$q1" in *since_id*) h_fail "the first search sent a since_id: $q1" ;; esac
 q2=$(jq -s -r '.[1].query' "$SEARCH_LOG")
 case "$q2" in *"pagination_token=b26v89c19zqg8o3fpzbkk4o5v6mq6gmq0f2sfn1mw3xal"*) ;; *) h_fail "second request: $q2" ;; esac
+case "$q2" in *since_id*) h_fail "the backlog's second page sent a since_id: $q2" ;; esac
+gap=$(jq -s '.[1].ts_ms - .[0].ts_ms' "$SEARCH_LOG")
+[ "$gap" -ge 900 ] || h_fail "page 2 came $gap ms after page 1: not in the next cycle (max_pages 1)"
+[ "$(ev xq backlog)" = 1 ] || h_fail "backlog counted $(ev xq backlog) times"
 h_wait_metric ingest ricochet_ingest_posts_total 5 10
 h_consume ricochet.posts post $((POSTS0 + 5)) >"$H_DIR/all-posts.jsonl"
 S="$H_DIR/all-posts.jsonl"
@@ -161,7 +167,7 @@ post_is "$S" 1992000000000000201 '.author.handle == "baggage_bea" and .author.ve
   and .author.followers == 15800'
 post_is "$S" 1992000000000000202 '.in_reply_to == "1992000000000000201"'
 post_is "$S" 1992000000000000200 '.author.handle == "happy_hank"'
-step "a search cycle follows next_token; one post per tweet (the repost's original once); cursor = newest_id"
+step "pages follow next_token (past max_pages in the next cycle); one post per tweet, the repost's original once; cursor = newest_id"
 
 # Cycle 2 sends since_id and gets a 429 whose x-rate-limit-reset is 3 s
 # away: the next request waits for it.
@@ -214,8 +220,23 @@ h_start_workers ingest
 h_wait_until 15 "a search after the restart" bash -c "[ \$(jq -s length '$SEARCH_LOG') -gt $n_before ]"
 qr=$(jq -s -r --argjson n "$n_before" '.[$n].query' "$SEARCH_LOG")
 case "$qr" in *"since_id=1992000000000000204"*) ;; *) h_fail "first search after the restart: $qr" ;; esac
-[ "$(jq -s 'map(select(.status == 410 or .status == 401)) | length' "$SEARCH_LOG")" = 0 ] ||
-  h_fail "a search without since_id after the first cycle: $(jq -c . "$SEARCH_LOG")"
+nosince() { jq -s 'map(select((.query | contains("since_id") | not) and (.query | contains("pagination_token") | not))) | length' "$SEARCH_LOG"; }
+[ "$(nosince)" = 1 ] || h_fail "a search without since_id after the first cycle: $(jq -c . "$SEARCH_LOG")"
+[ "$(jq -s 'map(select(.status == 401)) | length' "$SEARCH_LOG")" = 0 ] || h_fail "a search without the bearer token"
 h_stop_worker ingest
 [ "$H_RC" = 0 ] || h_fail "ricochet-ingest exited $H_RC on SIGTERM"
 step "after a restart the first search sends since_id from the saved cursor"
+
+# A cursor older than recent search's 7 days is refused with 400: the
+# source searches once without since_id and the cursor comes back.
+redis-cli -p "$H_REDIS_PORT" SET ricochet:cursor:xq 1900000000000000001 >/dev/null
+h_start_workers ingest
+h_wait_until 15 "a search without since_id after the 400" bash -c "[ \$(jq -s 'map(select((.query | contains(\"since_id\") | not) and (.query | contains(\"pagination_token\") | not))) | length' '$SEARCH_LOG') -ge 2 ]"
+h_wait_metric ingest 'ricochet_ingest_source_events_total{source="xq",event="cursor_expired"}' 1 5
+h_wait_until 15 "the cursor back at newest_id" \
+  bash -c "[ \"\$(redis-cli -p $H_REDIS_PORT GET ricochet:cursor:xq)\" = 1992000000000000204 ]"
+[ "$(jq -s 'map(select(.status == 400)) | length' "$SEARCH_LOG")" = 1 ] || h_fail "the expired since_id was sent more than once"
+[ "$(h_metric ingest ricochet_ingest_posts_total)" = 0 ] || h_fail "the repeated search produced posts again"
+h_stop_worker ingest
+[ "$H_RC" = 0 ] || h_fail "ricochet-ingest exited $H_RC on SIGTERM"
+step "a since_id refused as too old: one search without it, repeats dropped, cursor restored"
