@@ -589,7 +589,8 @@ static int rc_x_stream_run(rc_source_t *src, void *state, const void *conf, char
     cn.src = src;
     cn.conf = c;
     rc_linebuf_init(&cn.lb, (size_t)c->base.max_body);
-    if (rc_source_cursor(src))
+    if (rc_x_id_newer(rc_source_cursor(src), NULL) && strlen(rc_source_cursor(src)) < sizeof(cn.newest) &&
+        strspn(rc_source_cursor(src), "0123456789") == strlen(rc_source_cursor(src)))
         snprintf(cn.newest, sizeof(cn.newest), "%s", rc_source_cursor(src));
     if (!(url = rc_x_stream_url(c, backfill))) {
         snprintf(errstr, errstr_size, "out of memory");
@@ -612,6 +613,12 @@ static int rc_x_stream_run(rc_source_t *src, void *state, const void *conf, char
     cn.last_byte_ms = rc_mono_ms();
     int rc = rc_source_http(src, &req, &resp);
 
+    if (!rc_source_keep_going(src)) {
+        /* Stopping, or the lease went to another replica (which reconnects
+         * with backfill): what was handed on is flushed by the runner. */
+        ret = 0;
+        goto out;
+    }
     /* A line cut off by the disconnection: submitted, so it is dead-lettered
      * where it can be seen (and its tweet is likely backfilled). */
     if (!cn.error[0] && !cn.lb.skipping && cn.lb.len > 0 && !cn.submit_failed) {
@@ -632,10 +639,6 @@ static int rc_x_stream_run(rc_source_t *src, void *state, const void *conf, char
          * the runner's backoff. */
         snprintf(errstr, errstr_size, "stream ended by X: %s", cn.error);
         st->fails[RC_X_FAIL_NETWORK] = st->fails[RC_X_FAIL_HTTP] = st->fails[RC_X_FAIL_RATE_LIMIT] = 0;
-        goto out;
-    }
-    if (!rc_source_keep_going(src)) {
-        ret = 0;
         goto out;
     }
     if (cn.got_data || (rc == 0 && resp.status / 100 == 2)) {
