@@ -690,6 +690,7 @@ const rc_source_ops_t rc_source_x_stream = {
     .init = rc_x_init,
     .destroy = rc_x_destroy,
     .run = rc_x_stream_run,
+    .streaming = 1,
 };
 
 /* ---- x_search ------------------------------------------------------------ */
