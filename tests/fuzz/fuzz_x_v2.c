@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "x_post_check.h"
+#include "post_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char errstr[256];
@@ -31,10 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!s || fmt != RC_FMT_X_V2)
             abort();
         free(s);
-        x_check_post(post, "x_v2");
+        rc_fz_check_post(post, "x", "x_v2");
         if (orig) {
             /* Only a repost embeds, and the original is the one it names. */
-            x_check_post(orig, "x_v2");
+            rc_fz_check_post(orig, "x", "x_v2");
             if (strcmp(json_string_value(json_object_get(post, "event")), "repost") != 0 ||
                 strcmp(json_string_value(json_object_get(post, "repost_of")),
                        json_string_value(json_object_get(orig, "id"))) != 0)
