@@ -25,7 +25,6 @@
  */
 #include "normalise_int.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +55,7 @@ static int set_created_utc(rc_nctx_t *c, json_t *post, const json_t *data) {
     d = json_number_value(v);
     /* Up to the end of year 9999: the RFC 3339 form has four year digits. */
     if (!(d >= 0 && d < 253402300800.0))
-        return fail(c, "data.created_utc: %.0f is not a time between 1970 and 9999", isfinite(d) ? d : -1.0);
+        return fail(c, "data.created_utc: %.15g is not a time between 1970 and 9999", d);
     t = (time_t)d;
     if (!gmtime_r(&t, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
         return fail(c, "data.created_utc: %.0f cannot be converted", d);
