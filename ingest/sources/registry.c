@@ -7,9 +7,11 @@
 #include "source.h"
 
 extern const rc_source_ops_t rc_source_file;
+extern const rc_source_ops_t rc_source_reddit;
 
 const rc_source_ops_t *const rc_source_registry[] = {
     &rc_source_file,
+    &rc_source_reddit,
     NULL,
 };
 
