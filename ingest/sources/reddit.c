@@ -384,12 +384,16 @@ static int authed_get(rc_source_t *src, rc_reddit_t *st, const rc_reddit_conf_t 
             snprintf(errstr, errstr_size, "GET %s: %s", url, resp->error[0] ? resp->error : "not sent (stopping)");
             return -1;
         }
-        if (resp->status != 401 || attempt == 1)
+        if (resp->status != 401)
             return 0;
-        /* Expired or revoked early: fetch a new token and try again. */
-        rc_http_response_clear(resp);
+        /* Expired or revoked early: the token is not used again. Once per
+         * request a new one is fetched and the request repeated; a second
+         * 401 goes back to the caller (the next cycle starts afresh). */
         free(st->token);
         st->token = NULL;
+        if (attempt == 1)
+            return 0;
+        rc_http_response_clear(resp);
         rc_source_count(src, "token_refresh");
     }
     return 0;
