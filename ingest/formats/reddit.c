@@ -287,6 +287,8 @@ static int norm_reddit(rc_nctx_t *c, const json_t *root, json_t *post) {
         return -1;
     if (!is_link && !body)
         return fail(c, "data.body missing");
+    if (who && who_len == 0)
+        who = NULL;
     deleted = is_gone(body) && ((who && strcmp(who, "[deleted]") == 0) || removed_by);
 
     /* The author: the account's fullname is stable across renames; the

@@ -350,6 +350,15 @@ static void test_fullname_is_built_from_id_when_name_is_missing(void **state) {
     json_decref(p);
 }
 
+static void test_empty_author_name_falls_back_to_the_account(void **state) {
+    json_t *p = ok("{'kind':'t1','data':{'name':'t1_a','body':'hi','author':'','author_fullname':'t2_z'}}", NULL);
+
+    assert_string_equal(str_at(json_object_get(p, "author"), "id"), "t2_z");
+    assert_string_equal(str_at(json_object_get(p, "author"), "handle"), "t2_z");
+    json_decref(p);
+    err_is("{'kind':'t1','data':{'name':'t1_a','body':'hi','author':''}}", "reddit: data.author missing");
+}
+
 static void test_fractional_created_utc_is_cut_to_the_second(void **state) {
     json_t *p = ok("{'kind':'t1','data':{'name':'t1_a','body':'hi','author':'x','created_utc':1732185600.9}}", NULL);
 
@@ -501,6 +510,7 @@ int main(void) {
         cmocka_unit_test(test_crosspost_without_its_original_keeps_its_own_title),
         cmocka_unit_test(test_crossposted_crosspost_original_is_kept_as_a_repost),
         cmocka_unit_test(test_fullname_is_built_from_id_when_name_is_missing),
+        cmocka_unit_test(test_empty_author_name_falls_back_to_the_account),
         cmocka_unit_test(test_fractional_created_utc_is_cut_to_the_second),
         cmocka_unit_test(test_missing_created_utc_is_the_ingestion_time),
         cmocka_unit_test(test_unsafe_permalink_makes_no_url),
