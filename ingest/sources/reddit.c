@@ -65,19 +65,21 @@ typedef struct rc_reddit_conf {
 #define OFF(f) offsetof(rc_reddit_conf_t, f)
 static const rc_config_entry_t rc_reddit_table[] = {
     {"base_url", RC_CT_STRING, "https://oauth.reddit.com", 0, 0, NULL, OFF(base_url), 0,
-     "API host for bearer-token requests"},
+     "API host for bearer-token requests."},
     {"token_url", RC_CT_STRING, "https://www.reddit.com/api/v1/access_token", 0, 0, NULL, OFF(token_url), 0,
-     "OAuth2 token endpoint (client_credentials grant)"},
-    {"client_id", RC_CT_STRING, NULL, 0, 0, NULL, OFF(client_id), 1, "the app's client id (reddit.com/prefs/apps)"},
-    {"client_secret", RC_CT_STRING, NULL, 0, 0, NULL, OFF(client_secret), 1, "the app's secret, e.g. ${REDDIT_SECRET}"},
+     "OAuth2 token endpoint (client_credentials grant, HTTP basic auth)."},
+    {"client_id", RC_CT_STRING, NULL, 0, 0, NULL, OFF(client_id), 1, "The app's client id (reddit.com/prefs/apps)."},
+    {"client_secret", RC_CT_STRING, NULL, 0, 0, NULL, OFF(client_secret), 1,
+     "The app's secret, e.g. ${REDDIT_CLIENT_SECRET}."},
     {"user_agent", RC_CT_STRING, NULL, 0, 0, NULL, OFF(user_agent), 1,
-     "required by Reddit's API rules: \"<platform>:<app id>:<version> (by /u/<user>)\""},
-    {"subreddits", RC_CT_NODE, NULL, 0, 0, NULL, OFF(subreddits), 0, "subreddits whose new links are polled"},
-    {"search", RC_CT_NODE, NULL, 0, 0, NULL, OFF(search), 0, "search queries whose new results are polled"},
-    {"comments", RC_CT_BOOL, "false", 0, 0, NULL, OFF(comments), 0, "also poll each subreddit's new comments"},
-    {"limit", RC_CT_INT, "100", 1, 100, NULL, OFF(limit), 0, "items per page (Reddit's maximum is 100)"},
+     "Required by Reddit's API rules: \"<platform>:<app id>:<version> (by /u/<user>)\"."},
+    {"subreddits", RC_CT_NODE, NULL, 0, 0, NULL, OFF(subreddits), 0, "Subreddits (a list) whose new links are polled."},
+    {"search", RC_CT_NODE, NULL, 0, 0, NULL, OFF(search), 0,
+     "Search queries (a list) whose new results are polled (sort=new)."},
+    {"comments", RC_CT_BOOL, "false", 0, 0, NULL, OFF(comments), 0, "Also poll each subreddit's new comments."},
+    {"limit", RC_CT_INT, "100", 1, 100, NULL, OFF(limit), 0, "Items per request (Reddit's maximum is 100)."},
     {"max_pages", RC_CT_INT, "10", 1, 100, NULL, OFF(max_pages), 0,
-     "pages one listing may take per cycle (Reddit keeps about 1000 items per listing)"},
+     "Pages one listing may take per cycle (Reddit keeps about 1000 items per listing)."},
     RC_CONFIG_END};
 #undef OFF
 
@@ -657,7 +659,7 @@ static int rc_reddit_run(rc_source_t *src, void *statep, const void *confp, char
 const rc_source_ops_t rc_source_reddit = {
     .type = "reddit",
     .desc = "Reddit: new links and comments of subreddits and new search results, polled with before/after "
-            "(application-only OAuth2)",
+            "(application-only OAuth2).",
     .config = rc_reddit_table,
     .conf_size = sizeof(rc_reddit_conf_t),
     .check = rc_reddit_check,
