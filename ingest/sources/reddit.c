@@ -26,6 +26,8 @@
  *                 the mark's item is on it, nothing is new; if not, the items
  *                 created at or after the mark's created_utc are new, going
  *                 back with after=... while whole pages qualify.
+ *                 When nothing is newer the mark moves to the newest item
+ *                 listed, so the next before= works again.
  *   no mark yet:  the plain listing's first page (no crawl of history).
  *
  * Errors: a 429, a 5xx, a transport error, or a page that is not a whole
@@ -505,6 +507,28 @@ out:
     return rc;
 }
 
+/* Moves the mark of "key" without handing anything on (the runner writes
+ * it once everything before it is acknowledged). */
+static int submit_mark(rc_source_t *src, rc_reddit_t *st, const char *key, const char *name, double ts, char *errstr,
+                       size_t errstr_size) {
+    char *cursor = NULL;
+    int rc = -1;
+
+    if (rc_reddit_cursor_set(st->marks, key, name, ts) != 0 ||
+        !(cursor = rc_reddit_cursor_dump(st->marks, (const char *const *)st->keys, st->n))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto out;
+    }
+    if (rc_source_submit(src, NULL, NULL, 0, cursor) != 0) {
+        snprintf(errstr, errstr_size, "%s: moving the mark failed (stopping, or an earlier batch failed)", key);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(cursor);
+    return rc;
+}
+
 /* Walks towards the newest from the mark "name". Returns 1 when the very
  * first page was empty (nothing new, or the mark's item is gone: the
  * caller checks), else PAGE_OK / PAGE_FAIL / PAGE_SKIP. */
@@ -551,7 +575,8 @@ static int walk_backward(rc_source_t *src, rc_reddit_t *st, const rc_reddit_conf
     size_t *n_new = calloc((size_t)conf->max_pages, sizeof(*n_new));
     char after[72] = "";
     long limit = conf->limit, n_pages = 0;
-    int rc = PAGE_FAIL;
+    size_t total_new = 0;
+    int rc = PAGE_FAIL, found = 0;
 
     if (!pages || !n_new) {
         snprintf(errstr, errstr_size, "out of memory");
@@ -570,6 +595,8 @@ static int walk_backward(rc_source_t *src, rc_reddit_t *st, const rc_reddit_conf
         n_pages++;
         step = rc_reddit_select(page->items, page->n, name, ts, RC_REDDIT_BACKWARD, limit);
         n_new[n_pages - 1] = step.n_new;
+        total_new += step.n_new;
+        found |= step.found;
         if (n_pages == 1 && name && !step.found) {
             rc_source_count(src, "cursor_gone");
             rc_log_info("reddit %s: %s is no longer listed; taking items created since %.0f", key, name, ts);
@@ -583,6 +610,15 @@ static int walk_backward(rc_source_t *src, rc_reddit_t *st, const rc_reddit_conf
     for (long p = n_pages - 1; p >= 0; p--)
         if (n_new[p] && submit_items(src, st, key, pages[p].items, n_new[p], errstr, errstr_size) != 0)
             goto out;
+    /* The mark's item is gone and nothing is newer: anchor on the newest
+     * item listed (older than the mark, so nothing between them is new),
+     * keeping the mark's time for a later check, so the next cycle's
+     * before= works again instead of falling back every time. */
+    if (name && !found && total_new == 0 && n_pages > 0) {
+        long newest = rc_reddit_newest_named(pages[0].items, pages[0].n);
+        if (newest >= 0 && submit_mark(src, st, key, pages[0].items[newest].name, ts, errstr, errstr_size) != 0)
+            goto out;
+    }
     rc = PAGE_OK;
 out:
     for (long p = 0; pages && p < n_pages; p++)
@@ -642,12 +678,12 @@ static int rc_reddit_run(rc_source_t *src, void *statep, const void *confp, char
             errstr[0] = '\0';
             continue;
         }
-        st->warned[i] = 0;
         if (r != PAGE_OK) {
             /* Next time, the others go first. */
             st->start = (i + 1) % st->n;
             return -1;
         }
+        st->warned[i] = 0;
     }
     if (rc_source_flush(src) != 0) {
         snprintf(errstr, errstr_size, "flush failed (stopping, or Kafka did not take the items)");

@@ -17,7 +17,8 @@
 #      is one refresh per cycle, never a loop; a truncated page fails the
 #      cycle and is fetched again from the same cursor; a page over
 #      max_body is asked for again with a smaller limit; a 403 subreddit is
-#      skipped while the others go on.
+#      skipped while the others go on; a deleted mark with nothing newer is
+#      moved to the newest listed item once, not checked again every cycle.
 #   Each phase ends with SIGTERM, and the worker must exit 0.
 source "$(dirname "$0")/lib/harness.sh"
 
@@ -189,6 +190,9 @@ h_pass "a restart resumes from the cursor (before=t3_1h2k3h first), no repeats, 
 redis-cli -p "$H_REDIS_PORT" flushall >/dev/null
 redis-cli -p "$H_REDIS_PORT" set ricochet:cursor:trunc \
   '{"new:trunc":{"name":"t3_1h2k3c","created_utc":1732185900}}' >/dev/null
+# "gone": its mark (newer than anything listed) was deleted, nothing is new.
+redis-cli -p "$H_REDIS_PORT" set ricochet:cursor:gone \
+  '{"new:gone":{"name":"t3_zzdel","created_utc":1732186450}}' >/dev/null
 h_start_replay "$FX/script_faults.json"
 LOG3=$H_REPLAY_LOG
 U=$H_REPLAY_URL
@@ -211,6 +215,7 @@ write_config "$(fault_source rl '[rl429]')
 $(fault_source auth '[auth401]')
 $(fault_source auth2 '[auth401b]')
 $(fault_source trunc '[trunc]')
+$(fault_source gone '[gone]')
 $(fault_source big '[big, private_sub]' '      max_body: 8KiB')"
 h_start_workers ingest
 # rl: 1, auth: 2, trunc: 3, big: the crosspost and its original.
@@ -260,6 +265,19 @@ h_pass "a truncated page fails the cycle; the retry uses the same cursor"
 [ "$(h_metric ingest 'ricochet_ingest_source_failures_total{source="big"}')" = 0 ] ||
   h_fail "big: a 403 subreddit failed the whole cycle"
 h_pass "a page over max_body is fetched again with a smaller limit; a 403 subreddit is skipped"
+
+# A deleted mark with nothing newer: one fallback, then the mark rests on the
+# newest listed item (keeping its time) and before= works again.
+h_wait_until 10 "gone: a poll after the re-anchoring" \
+  at_least "$LOG3" '.path == "/r/gone/new" and (.query | contains("before=t3_1h2k3h"))' 1
+[ "$(jq -s -c 'map(select(.path == "/r/gone/new"))[0:3] | map(.query)' "$LOG3")" = \
+  '["limit=3&before=t3_zzdel","limit=3","limit=3&before=t3_1h2k3h"]' ] ||
+  h_fail "gone: $(jq -s -c 'map(select(.path == "/r/gone/new")) | map(.query)' "$LOG3")"
+[ "$(h_metric ingest 'ricochet_ingest_source_events_total{source="gone",event="cursor_gone"}')" = 1 ] ||
+  h_fail "gone: cursor_gone counted $(h_metric ingest 'ricochet_ingest_source_events_total{source="gone",event="cursor_gone"}') times"
+[ "$(redis-cli -p "$H_REDIS_PORT" get ricochet:cursor:gone)" = '{"new:gone":{"created_utc":1732186450,"name":"t3_1h2k3h"}}' ] ||
+  h_fail "gone: cursor $(redis-cli -p "$H_REDIS_PORT" get ricochet:cursor:gone)"
+h_pass "a deleted mark with nothing newer moves to the newest listed item, once"
 
 h_consume ricochet.posts post 23 >"$H_DIR/posts.jsonl"
 for id in t3_1h2k3i t3_1h2k3g t3_1h2k3h t3_1h2k3d t3_1h2k3e t3_1h2k3f t3_1h2x9 t3_1h1o1; do
