@@ -170,9 +170,9 @@ static int rc_reddit_check(const void *confp, char *errstr, size_t errstr_size) 
     const rc_reddit_conf_t *conf = confp;
     rc_reddit_check_t ck = {errstr, errstr_size, 0};
 
-    if (!header_safe(conf->user_agent)) {
+    if (!header_safe(conf->user_agent) || strlen(conf->user_agent) > 512) {
         snprintf(errstr, errstr_size,
-                 "user_agent: required by Reddit's API rules, one line like "
+                 "user_agent: required by Reddit's API rules, one line of at most 512 bytes like "
                  "\"linux:com.example.ricochet:1.0 (by /u/yourname)\"");
         return -1;
     }
@@ -335,8 +335,13 @@ static int ensure_token(rc_source_t *src, rc_reddit_t *st, const rc_reddit_conf_
     if (!json_is_string(tok) || json_string_length(tok) == 0 || !header_safe(json_string_value(tok))) {
         /* Reddit answers some mistakes (a wrong grant type) with 200 and
          * {"error": "..."}. */
-        excerpt(&resp, snip, sizeof(snip));
-        snprintf(errstr, errstr_size, "token request: no access_token in the answer: %s", snip);
+        if (tok) {
+            /* Never log what may be a credential. */
+            snprintf(errstr, errstr_size, "token request: the access_token is not a usable header value");
+        } else {
+            excerpt(&resp, snip, sizeof(snip));
+            snprintf(errstr, errstr_size, "token request: no access_token in the answer: %s", snip);
+        }
         goto out;
     }
     exp = json_object_get(root, "expires_in");
