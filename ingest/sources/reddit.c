@@ -74,7 +74,8 @@ static const rc_config_entry_t rc_reddit_table[] = {
     {"client_secret", RC_CT_STRING, NULL, 0, 0, NULL, OFF(client_secret), 1,
      "The app's secret, e.g. ${REDDIT_CLIENT_SECRET}."},
     {"user_agent", RC_CT_STRING, NULL, 0, 0, NULL, OFF(user_agent), 1,
-     "Required by Reddit's API rules: \"<platform>:<app id>:<version> (by /u/<user>)\"."},
+     "Required by Reddit's API rules: platform:app-id:version (by /u/user), e.g. \"linux:com.example.app:1.0 (by "
+     "/u/you)\"."},
     {"subreddits", RC_CT_NODE, NULL, 0, 0, NULL, OFF(subreddits), 0, "Subreddits (a list) whose new links are polled."},
     {"search", RC_CT_NODE, NULL, 0, 0, NULL, OFF(search), 0,
      "Search queries (a list) whose new results are polled (sort=new)."},
