@@ -8,9 +8,14 @@
 
 extern const rc_source_ops_t rc_source_file;
 extern const rc_source_ops_t rc_source_bluesky_jetstream;
+extern const rc_source_ops_t rc_source_reddit;
+extern const rc_source_ops_t rc_source_x_stream, rc_source_x_search;
 
 const rc_source_ops_t *const rc_source_registry[] = {
     &rc_source_file,
+    &rc_source_reddit,
+    &rc_source_x_stream,
+    &rc_source_x_search,
     &rc_source_bluesky_jetstream,
     NULL,
 };
