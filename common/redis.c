@@ -2,6 +2,7 @@
 
 #include <openssl/sha.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -269,25 +270,38 @@ int rc_redis_del(rc_redis_t *r, const char *key) {
     return rep ? 0 : -1;
 }
 
-redisReply *rc_redis_eval(rc_redis_t *r, rc_redis_script_t *s, int nkeys, int argc, const char **argv, char *errstr,
-                          size_t errstr_size) {
-    const char *av[32];
-    char nk[16];
-    redisReply *rep;
+/* Scripts are static tables shared by every thread (ingest runs a thread
+ * per source): their sha is filled once, under a lock, and each call works
+ * on its own copy. */
+static pthread_mutex_t rc_script_mu = PTHREAD_MUTEX_INITIALIZER;
 
-    if (argc + 3 > 32) {
-        snprintf(errstr, errstr_size, "redis eval: too many arguments");
-        return NULL;
-    }
+static void rc_script_sha(rc_redis_script_t *s, char out[41]) {
+    pthread_mutex_lock(&rc_script_mu);
     if (!s->sha[0]) {
         unsigned char md[SHA_DIGEST_LENGTH];
         SHA1((const unsigned char *)s->src, strlen(s->src), md);
         for (int i = 0; i < SHA_DIGEST_LENGTH; i++)
             sprintf(s->sha + 2 * i, "%02x", md[i]);
     }
+    memcpy(out, s->sha, 41);
+    pthread_mutex_unlock(&rc_script_mu);
+}
+
+redisReply *rc_redis_eval(rc_redis_t *r, rc_redis_script_t *s, int nkeys, int argc, const char **argv, char *errstr,
+                          size_t errstr_size) {
+    const char *av[32];
+    char nk[16];
+    char sha[41];
+    redisReply *rep;
+
+    if (argc + 3 > 32) {
+        snprintf(errstr, errstr_size, "redis eval: too many arguments");
+        return NULL;
+    }
+    rc_script_sha(s, sha);
     snprintf(nk, sizeof(nk), "%d", nkeys);
     av[0] = "EVALSHA";
-    av[1] = s->sha;
+    av[1] = sha;
     av[2] = nk;
     for (int i = 0; i < argc; i++)
         av[3 + i] = argv[i];
@@ -335,8 +349,11 @@ int rc_redis_script_load(rc_redis_t *r, rc_redis_script_t *s, char *errstr, size
     redisReply *rep = rc_redis_command(r, 3, argv, errstr, errstr_size);
     if (!rep)
         return -1;
-    if (rep->type == REDIS_REPLY_STRING)
+    if (rep->type == REDIS_REPLY_STRING) {
+        pthread_mutex_lock(&rc_script_mu);
         snprintf(s->sha, sizeof(s->sha), "%s", rep->str);
+        pthread_mutex_unlock(&rc_script_mu);
+    }
     freeReplyObject(rep);
     return 0;
 }

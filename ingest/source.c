@@ -221,11 +221,13 @@ rc_ratelimit_t rc_ratelimit_parse(const char *headers, long long now_ms) {
     rc_ratelimit_t rl = {0, 0, -1};
     char v[128];
 
-    /* All three platforms spell the names differently but header names
-     * are case-insensitive, so one lookup covers x-rate-limit-* (X) and
-     * X-RateLimit-* / X-Ratelimit-* (Mastodon, Reddit). */
+    /* The platforms spell the names differently but header names are
+     * case-insensitive: x-rate-limit-* (X), X-RateLimit-* / X-Ratelimit-*
+     * (Mastodon, Reddit), and the unprefixed RateLimit-* of the IETF draft
+     * (Bluesky'"'"'s AppView, reset in epoch seconds). */
     if (rc_http_header_get(headers, "x-rate-limit-remaining", v, sizeof(v)) ||
-        rc_http_header_get(headers, "x-ratelimit-remaining", v, sizeof(v))) {
+        rc_http_header_get(headers, "x-ratelimit-remaining", v, sizeof(v)) ||
+        rc_http_header_get(headers, "ratelimit-remaining", v, sizeof(v))) {
         char *end;
         double d = strtod(v, &end);
         if (end != v && d >= 0) {
@@ -234,7 +236,8 @@ rc_ratelimit_t rc_ratelimit_parse(const char *headers, long long now_ms) {
         }
     }
     if (rc_http_header_get(headers, "x-rate-limit-reset", v, sizeof(v)) ||
-        rc_http_header_get(headers, "x-ratelimit-reset", v, sizeof(v))) {
+        rc_http_header_get(headers, "x-ratelimit-reset", v, sizeof(v)) ||
+        rc_http_header_get(headers, "ratelimit-reset", v, sizeof(v))) {
         long long at = -1;
         if (strchr(v, 'T') && strchr(v, '-')) {
             at = rc_iso_ms(v); /* Mastodon: an ISO 8601 time */

@@ -200,7 +200,8 @@ typedef struct rc_ratelimit {
 
 /* Reads x-rate-limit-remaining/-reset (X: reset in epoch seconds),
  * X-RateLimit-Remaining/-Reset (Mastodon: reset an ISO 8601 time), and
- * X-Ratelimit-Remaining/-Reset (Reddit: reset in seconds from now) from a
+ * X-Ratelimit-Remaining/-Reset (Reddit: reset in seconds from now), and
+ * RateLimit-Remaining/-Reset (IETF draft, Bluesky: reset in epoch seconds) from a
  * header block (rc_http_response_t.headers), with "now_ms" the current
  * time in ms since the epoch. Pure. */
 rc_ratelimit_t rc_ratelimit_parse(const char *headers, long long now_ms);

@@ -1073,4 +1073,5 @@ const rc_source_ops_t rc_source_bluesky_jetstream = {
     .init = rc_bsky_init,
     .destroy = rc_bsky_destroy,
     .run = rc_bsky_run,
+    .streaming = 1,
 };

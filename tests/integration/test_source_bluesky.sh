@@ -49,7 +49,6 @@ source_yaml() { # source_yaml NAME PORT [EXTRA YAML, indented 6]
       profile_url: $H_REPLAY_URL
       wanted_collections: [app.bsky.feed.post, app.bsky.feed.repost]
       cursor_rewind: 2s
-      poll_interval: 1s
       backoff_initial: 200ms
       backoff_max: 1s
       rate: 100
@@ -215,7 +214,7 @@ done
 h_pass "restart resumed from the Redis cursor; cached profiles not asked for again"
 
 # The closing instance: a normal close is no failure; the source comes back
-# after poll_interval from its saved cursor.
+# after backoff_initial from its saved cursor.
 h_wait_until 15 "the closing source reconnected" conns_at_least "$JS_LOG" 2
 [ "$(jq -rs '.[1].query' "$JS_LOG")" = \
   "wantedCollections=app.bsky.feed.post&wantedCollections=app.bsky.feed.repost&cursor=$((T0 + 11000000))" ] ||

@@ -110,6 +110,16 @@ static void test_ratelimit_reddit_reset_is_seconds_from_now_with_float_remaining
     assert_int_equal(rl.reset_ms, 412000);
 }
 
+static void test_ratelimit_unprefixed_draft_headers_of_bluesky(void **state) {
+    (void)state;
+    rc_ratelimit_t rl = rc_ratelimit_parse("ratelimit-limit: 3000\r\nratelimit-remaining: 0\r\n"
+                                           "ratelimit-reset: 1795000012\r\nratelimit-policy: 3000;w=300\r\n",
+                                           NOW_MS);
+    assert_true(rl.known);
+    assert_true(rl.remaining == 0);
+    assert_int_equal(rl.reset_ms, 12000);
+}
+
 static void test_ratelimit_absent_or_garbled_headers_are_unknown(void **state) {
     (void)state;
     rc_ratelimit_t rl = rc_ratelimit_parse("Content-Type: application/json\r\n", NOW_MS);
@@ -156,6 +166,7 @@ int main(void) {
         cmocka_unit_test(test_ratelimit_x_reset_is_epoch_seconds),
         cmocka_unit_test(test_ratelimit_mastodon_reset_is_an_iso_time),
         cmocka_unit_test(test_ratelimit_reddit_reset_is_seconds_from_now_with_float_remaining),
+        cmocka_unit_test(test_ratelimit_unprefixed_draft_headers_of_bluesky),
         cmocka_unit_test(test_ratelimit_absent_or_garbled_headers_are_unknown),
         cmocka_unit_test(test_backoff_doubles_within_jitter_and_stops_at_the_cap),
         cmocka_unit_test(test_header_get_is_case_insensitive_trims_and_takes_the_last),
