@@ -340,3 +340,74 @@ int rc_redis_script_load(rc_redis_t *r, rc_redis_script_t *s, char *errstr, size
     freeReplyObject(rep);
     return 0;
 }
+
+/* A token bucket in one hash {tokens, ts}, refilled from the server's own
+ * clock (TIME), so replicas with skewed clocks still share one rate.
+ * Returns 0 when a token was taken, else the ms until one is due. */
+static rc_redis_script_t rc_bucket_script = {
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local rate = tonumber(ARGV[1]) / 1000\n"
+    "local burst = tonumber(ARGV[2])\n"
+    "local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')\n"
+    "local tokens = tonumber(b[1]) or burst\n"
+    "local ts = tonumber(b[2]) or now\n"
+    "if now > ts then tokens = math.min(burst, tokens + (now - ts) * rate) end\n"
+    "local wait = 0\n"
+    "if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate) end\n"
+    "redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))\n"
+    "redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate) + 60000)\n"
+    "return wait\n",
+    ""};
+
+int rc_redis_bucket_take(rc_redis_t *r, const char *key, double rate_per_s, long burst, long *wait_ms, char *errstr,
+                         size_t errstr_size) {
+    char rate[32], b[32];
+    const char *argv[3] = {key, rate, b};
+    redisReply *rep;
+
+    *wait_ms = 0;
+    snprintf(rate, sizeof(rate), "%.6f", rate_per_s);
+    snprintf(b, sizeof(b), "%ld", burst < 1 ? 1 : burst);
+    rep = rc_redis_eval(r, &rc_bucket_script, 1, 3, argv, errstr, errstr_size);
+    if (!rep)
+        return -1;
+    if (rep->type != REDIS_REPLY_INTEGER) {
+        snprintf(errstr, errstr_size, "token bucket: unexpected reply type %d", rep->type);
+        freeReplyObject(rep);
+        return -1;
+    }
+    *wait_ms = (long)rep->integer;
+    freeReplyObject(rep);
+    return 0;
+}
+
+/* Leases: SET NX PX to take, compare-and-PEXPIRE to renew, compare-and-DEL
+ * to give back, so a replica never extends or drops another's lease. */
+static rc_redis_script_t rc_lease_script = {
+    "local cur = redis.call('GET', KEYS[1])\n"
+    "if not cur then\n"
+    "  if ARGV[2] ~= '0' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end\n"
+    "  return 1\n"
+    "end\n"
+    "if cur == ARGV[1] then\n"
+    "  if ARGV[2] == '0' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end\n"
+    "  return 1\n"
+    "end\n"
+    "return 0\n",
+    ""};
+
+int rc_redis_lease(rc_redis_t *r, const char *key, const char *owner, long ttl_ms, char *errstr, size_t errstr_size) {
+    char ttl[32];
+    const char *argv[3] = {key, owner, ttl};
+    redisReply *rep;
+    int held;
+
+    snprintf(ttl, sizeof(ttl), "%ld", ttl_ms < 0 ? 0 : ttl_ms);
+    rep = rc_redis_eval(r, &rc_lease_script, 1, 3, argv, errstr, errstr_size);
+    if (!rep)
+        return -1;
+    held = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
+    freeReplyObject(rep);
+    return held;
+}

@@ -65,4 +65,18 @@ int rc_redis_pipeline_exec(rc_redis_t *r, size_t n, redisReply **replies, char *
 /* SCRIPT LOAD "s" so EVALSHA can be pipelined; fills s->sha. */
 int rc_redis_script_load(rc_redis_t *r, rc_redis_script_t *s, char *errstr, size_t errstr_size);
 
+
+/* Takes one token from the token bucket at "key" (rate_per_s tokens a
+ * second, at most "burst" stored), shared by everyone using that key.
+ * Returns 0 with *wait_ms 0 when a token was taken, or with *wait_ms > 0
+ * (ms until the next token) when the bucket is empty; -1 with errstr when
+ * Redis failed. */
+int rc_redis_bucket_take(rc_redis_t *r, const char *key, double rate_per_s, long burst, long *wait_ms, char *errstr,
+                         size_t errstr_size);
+
+/* Take or renew the lease "key" for "owner" for ttl_ms (0: give it back).
+ * Returns 1 when "owner" holds it (took or renewed; or gave it back), 0
+ * when someone else holds it, -1 with errstr when Redis failed. */
+int rc_redis_lease(rc_redis_t *r, const char *key, const char *owner, long ttl_ms, char *errstr, size_t errstr_size);
+
 #endif

@@ -97,6 +97,7 @@ struct rc_worker {
     void *stage_ctx;
 
     int file_mode, dry_run, checking;
+    int started; /* stage->start() succeeded: stage->stop() is due */
     FILE *out, *dlq;
     const char *topics[RC_OUT__CNT];
     const char *in_topic; /* the consumed topic's name */
@@ -666,8 +667,10 @@ int rc_worker_input_wait(rc_worker_t *w, rc_input_t *in, long timeout_ms) {
         ts.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&t->mu);
-    t->pending--; /* the "being processed" hold */
-    t->hold_released = 1;
+    if (!t->hold_released) {
+        t->pending--; /* the "being processed" hold (once, however often we wait) */
+        t->hold_released = 1;
+    }
     /* In slices: once the worker's shutdown flush is over no delivery
      * report will come, so give up then rather than hold the HTTP server
      * (and so the process) until the timeout. */
@@ -689,6 +692,22 @@ int rc_worker_input_wait(rc_worker_t *w, rc_input_t *in, long timeout_ms) {
     int failed = t->failed || t->pending > 0;
     pthread_mutex_unlock(&t->mu);
     return failed ? -1 : 0;
+}
+
+int rc_worker_input_status(rc_worker_t *w, rc_input_t *in) {
+    rc_track_t *t = in->track;
+    int st;
+
+    if (!t)
+        return 1;
+    pthread_mutex_lock(&t->mu);
+    if (!t->hold_released) {
+        t->pending--;
+        t->hold_released = 1;
+    }
+    st = t->failed ? -1 : t->pending == 0 ? 1 : atomic_load(&w->flushed) ? -1 : 0;
+    pthread_mutex_unlock(&t->mu);
+    return st;
 }
 
 void rc_worker_input_free(rc_input_t *in) {
@@ -1285,6 +1304,11 @@ int rc_worker_main(int argc, char **argv, const rc_stage_t *stage) {
                 rc_http_server_port(w->http), w->in_topic ? "consuming" : "producing to",
                 w->in_topic ? w->in_topic : w->common.topic_posts);
 
+    if (stage->start && stage->start(w->stage_ctx, w, errstr, sizeof(errstr))) {
+        rc_log_error("%s", errstr);
+        goto out;
+    }
+    w->started = 1;
     int lrc = rc_kafka_loop(w);
 
     /* Shutdown: stop taking input, finish in-flight, commit, leave. */
@@ -1293,6 +1317,8 @@ int rc_worker_main(int argc, char **argv, const rc_stage_t *stage) {
     rd_kafka_resp_err_t ferr = rd_kafka_flush(w->producer, (int)sc->shutdown_timeout_ms);
     int unacked = ferr ? rd_kafka_outq_len(w->producer) : 0;
     atomic_store(&w->flushed, 1);
+    if (stage->stop && w->started)
+        stage->stop(w->stage_ctx);
     if (w->consumer) {
         rc_offsets_flush(w);
         if (!w->fatal) {

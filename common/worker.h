@@ -96,6 +96,12 @@ typedef struct rc_stage {
     void (*http_routes)(void *ctx, rc_worker_t *w, rc_http_server_t *srv);
     /* Optional: extra Markdown for --config-reference (route: each sink type's keys). */
     void (*config_reference)(FILE *fp);
+    /* Optional, service mode only: start the stage's own threads (ingest's
+     * sources) once Kafka and the HTTP server are up, and stop them at
+     * shutdown, after the final flush (so threads waiting for delivery
+     * reports are released; their unacknowledged work is redone next time). */
+    int (*start)(void *ctx, rc_worker_t *w, char *errstr, size_t errstr_size);
+    void (*stop)(void *ctx);
     /* Optional: lines for the end-of-run summary (file mode and shutdown). */
     void (*summary)(void *ctx, json_t *summary);
     void (*destroy)(void *ctx); /* safe on NULL */
@@ -150,6 +156,11 @@ const char *rc_worker_topic(const rc_worker_t *w, rc_out_t out);
  * timeout. rc_worker_input_free() releases it (after wait). */
 rc_input_t *rc_worker_input_new_waiter(rc_worker_t *w, const char *data, size_t len);
 int rc_worker_input_wait(rc_worker_t *w, rc_input_t *in, long timeout_ms);
+/* Without blocking: 1 when every output of "in" was acknowledged, -1 when
+ * one failed (or the worker flushed for shutdown with some still out), 0
+ * while some are pending. Like rc_worker_input_wait() it first ends the
+ * "being processed" hold; either may be called any number of times. */
+int rc_worker_input_status(rc_worker_t *w, rc_input_t *in);
 void rc_worker_input_free(rc_input_t *in);
 /* Hand webhook inputs to the stage's process() (counted and timed like any
  * other input). Returns process()'s result. */

@@ -12,6 +12,7 @@ typedef struct rc_ingest_conf {
     char *webhook_secret;
     char *webhook_sig_header;
     long webhook_timeout_ms;
+    const rc_node_t *sources; /* ingest.sources, bound by source.c */
 } rc_ingest_conf_t;
 
 extern const rc_stage_t rc_stage_ingest;

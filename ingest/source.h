@@ -43,6 +43,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "http_client.h"
@@ -148,6 +149,24 @@ struct rc_redis *rc_source_redis(rc_source_t *src);
  * {source="<name>",event="<event>"} (reconnect, heartbeat, malformed,
  * oversized, delete, edit, ...). */
 void rc_source_count(rc_source_t *src, const char *event);
+
+/* ---- for the ingest stage ---------------------------------------------- */
+
+struct rc_worker;
+typedef struct rc_sources rc_sources_t;
+
+/* Binds and checks every ingest.sources.<name> of the config (also under
+ * --check). Returns the set (caller owns; rc_sources_destroy()), or NULL
+ * with "file:line: ..." in errstr. "sources" may be NULL (none). */
+rc_sources_t *rc_sources_new(struct rc_worker *w, const rc_node_t *sources, char *errstr, size_t errstr_size);
+size_t rc_sources_count(const rc_sources_t *all);
+/* Starts a thread per enabled source. Returns 0, or -1 with errstr. */
+int rc_sources_start(rc_sources_t *all, char *errstr, size_t errstr_size);
+/* Stops and joins the threads (each hands its lease back). Safe to repeat. */
+void rc_sources_stop(rc_sources_t *all);
+void rc_sources_destroy(rc_sources_t *all); /* stops first; safe on NULL */
+/* Markdown for --config-reference: the common keys and each type's keys. */
+void rc_sources_config_reference(FILE *fp);
 
 /* ---- pure helpers (unit-tested) -------------------------------------- */
 

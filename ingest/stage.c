@@ -16,6 +16,7 @@
 #include "log.h"
 #include "normalise.h"
 #include "redis.h"
+#include "source.h"
 #include "util.h"
 
 #define OFF(f) offsetof(rc_ingest_conf_t, f)
@@ -31,6 +32,8 @@ static const rc_config_entry_t rc_ingest_table[] = {
      "Header holding the signature."},
     {"webhook.timeout", RC_CT_DURATION, "30s", 100, 600000, NULL, OFF(webhook_timeout_ms), 0,
      "How long a webhook request waits for Kafka to acknowledge its posts."},
+    {"sources", RC_CT_NODE, NULL, 0, 0, NULL, OFF(sources), 0,
+     "Sources ingest reads from itself: a map of name -> {type: ..., ...} (docs/sources/)."},
     RC_CONFIG_END};
 
 typedef struct rc_ingest {
@@ -44,6 +47,8 @@ typedef struct rc_ingest {
     rc_redis_t *redis;
     json_t *seen;        /* without Redis: the process's own dedup set */
     rc_metric_t *m_dups, *m_dedup_errors, *m_posts, *m_webhook_rejected, *m_webhook_ok;
+    rc_metric_t *m_reposts_linked;
+    rc_sources_t *sources;
 } rc_ingest_t;
 
 static int rc_ingest_init(void **ctxp, rc_worker_t *w, const void *conf, char *errstr, size_t errstr_size) {
@@ -65,6 +70,10 @@ static int rc_ingest_init(void **ctxp, rc_worker_t *w, const void *conf, char *e
     ig->m_webhook_rejected =
         rc_worker_counter(w, "webhook_rejected_total", "reason=\"signature\"", "Webhook requests refused.");
     ig->m_webhook_ok = rc_worker_counter(w, "webhook_requests_total", NULL, "Webhook requests accepted.");
+    ig->m_reposts_linked = rc_worker_counter(w, "reposts_linked_total", NULL,
+                                             "Reposts of a post already seen: produced as a link (event repost) only.");
+    if (!(ig->sources = rc_sources_new(w, ig->conf->sources, errstr, errstr_size)))
+        return -1;
     if (cc->redis_url && rc_worker_checking(w)) {
         /* --check validates only; it connects to nothing. */
     } else if (cc->redis_url) {
@@ -84,6 +93,7 @@ static void rc_ingest_destroy(void *ctx) {
     rc_ingest_t *ig = ctx;
     if (!ig)
         return;
+    rc_sources_destroy(ig->sources);
     rc_redis_destroy(ig->redis);
     json_decref(ig->seen);
     pthread_mutex_destroy(&ig->mu);
@@ -168,61 +178,83 @@ static void rc_ingest_dedup(rc_ingest_t *ig, rc_input_t **in, json_t **posts, si
 static void rc_ingest_release(rc_ingest_t *ig, const rc_input_t *in) {
     char now[40], err[256];
     rc_now_rfc3339(now, sizeof(now));
-    json_t *post = rc_normalise(in->data, in->len, now, NULL, err, sizeof(err));
-    char *key = post ? rc_ingest_dedup_key(post) : NULL;
-    if (key) {
-        pthread_mutex_lock(&ig->mu);
-        if (ig->seen)
-            json_object_del(ig->seen, key);
-        else if (ig->redis && rc_redis_del(ig->redis, key))
-            rc_log_warn("could not release dedup key %s; a retry of that post will be taken for a repeat", key);
-        pthread_mutex_unlock(&ig->mu);
+    json_t *orig = NULL;
+    json_t *post = rc_normalise_ex(in->data, in->len, now, RC_FMT_UNKNOWN, NULL, &orig, err, sizeof(err));
+    for (int k = 0; k < 2; k++) {
+        json_t *p = k ? orig : post;
+        char *key = p ? rc_ingest_dedup_key(p) : NULL;
+        if (key) {
+            pthread_mutex_lock(&ig->mu);
+            if (ig->seen)
+                json_object_del(ig->seen, key);
+            else if (ig->redis && rc_redis_del(ig->redis, key))
+                rc_log_warn("could not release dedup key %s; a retry of that post will be taken for a repeat", key);
+            pthread_mutex_unlock(&ig->mu);
+        }
+        free(key);
     }
-    free(key);
+    json_decref(orig);
     json_decref(post);
 }
 
+/* Each input gives one Post, or two for a repost that embeds its original:
+ * the original first (so a complaint first seen through a repost is not
+ * lost), then the repost itself (event "repost", linked by repost_of). An
+ * original already seen is not produced again: the repost is then only a
+ * link (counted in reposts_linked_total). */
 static int rc_ingest_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n) {
     rc_ingest_t *ig = ctx;
-    json_t **posts = calloc(n, sizeof(*posts));
-    int *first = calloc(n, sizeof(*first));
+    size_t cap = 2 * n, m = 0;
+    json_t **posts = calloc(cap ? cap : 1, sizeof(*posts));
+    rc_input_t **item_in = calloc(cap ? cap : 1, sizeof(*item_in));
+    int *first = calloc(cap ? cap : 1, sizeof(*first)), *is_orig = calloc(cap ? cap : 1, sizeof(*is_orig));
     char now[40], err[512];
+    int ret = -1;
 
-    if (!posts || !first) {
-        free(posts);
-        free(first);
-        return -1;
-    }
+    if (!posts || !item_in || !first || !is_orig)
+        goto out;
     rc_now_rfc3339(now, sizeof(now));
     for (size_t i = 0; i < n; i++) {
         rc_post_format_t fmt;
-        posts[i] = rc_normalise(in[i]->data, in[i]->len, now, &fmt, err, sizeof(err));
-        if (!posts[i])
+        json_t *orig = NULL;
+        json_t *post = rc_normalise_ex(in[i]->data, in[i]->len, now, RC_FMT_UNKNOWN, &fmt, &orig, err, sizeof(err));
+        if (!post) {
             rc_worker_dead_letter(w, in[i], strstr(err, "JSON") ? "parse" : "validation", "%s", err);
-    }
-    rc_ingest_dedup(ig, in, posts, n, first);
-    for (size_t i = 0; i < n; i++) {
-        if (!posts[i])
-            continue;
-        if (!first[i]) {
-            rc_metric_inc(ig->m_dups, 1);
             continue;
         }
-        const json_t *author = json_object_get(posts[i], "author");
+        if (orig) {
+            posts[m] = orig;
+            item_in[m] = in[i];
+            is_orig[m++] = 1;
+        }
+        posts[m] = post;
+        item_in[m++] = in[i];
+    }
+    rc_ingest_dedup(ig, item_in, posts, m, first);
+    for (size_t k = 0; k < m; k++) {
+        if (!first[k]) {
+            rc_metric_inc(is_orig[k] ? ig->m_reposts_linked : ig->m_dups, 1);
+            continue;
+        }
+        const json_t *author = json_object_get(posts[k], "author");
         char key[512];
-        snprintf(key, sizeof(key), "%s:%s", json_string_value(json_object_get(posts[i], "platform")),
+        snprintf(key, sizeof(key), "%s:%s", json_string_value(json_object_get(posts[k], "platform")),
                  json_string_value(json_object_get(author, "id")));
-        if (rc_worker_emit(w, in[i], RC_OUT_POSTS, key, posts[i], err, sizeof(err))) {
-            rc_worker_dead_letter(w, in[i], "schema", "cannot produce post: %s", err);
+        if (rc_worker_emit(w, item_in[k], RC_OUT_POSTS, key, posts[k], err, sizeof(err))) {
+            rc_worker_dead_letter(w, item_in[k], "schema", "cannot produce post: %s", err);
             continue;
         }
         rc_metric_inc(ig->m_posts, 1);
     }
-    for (size_t i = 0; i < n; i++)
-        json_decref(posts[i]);
+    ret = 0;
+out:
+    for (size_t k = 0; k < m; k++)
+        json_decref(posts[k]);
     free(posts);
+    free(item_in);
     free(first);
-    return 0;
+    free(is_orig);
+    return ret;
 }
 
 /* POST <webhook.path>: one JSON object, or JSON Lines. Answers once Kafka
@@ -312,6 +344,16 @@ static void rc_ingest_routes(void *ctx, rc_worker_t *w, rc_http_server_t *srv) {
         rc_http_server_route(srv, "POST", ig->conf->webhook_path, rc_ingest_webhook, ig);
 }
 
+static int rc_ingest_start(void *ctx, rc_worker_t *w, char *errstr, size_t errstr_size) {
+    rc_ingest_t *ig = ctx;
+    return rc_sources_start(ig->sources, errstr, errstr_size);
+}
+
+static void rc_ingest_stop(void *ctx) {
+    rc_ingest_t *ig = ctx;
+    rc_sources_stop(ig->sources);
+}
+
 static void rc_ingest_summary(void *ctx, json_t *s) {
     rc_ingest_t *ig = ctx;
     json_object_set_new(s, "posts", json_integer((json_int_t)rc_metric_value(ig->m_posts)));
@@ -320,7 +362,7 @@ static void rc_ingest_summary(void *ctx, json_t *s) {
 
 const rc_stage_t rc_stage_ingest = {
     .name = "ingest",
-    .description = "Reads posts (webhook, files), normalises and deduplicates them, produces Post records.",
+    .description = "Reads posts (sources, webhook, files), normalises and deduplicates them, produces Post records.",
     .default_http_port = 8081,
     .in_topic = NULL,
     .in_schema = RC_SCHEMA__CNT,
@@ -330,5 +372,8 @@ const rc_stage_t rc_stage_ingest = {
     .process = rc_ingest_process,
     .http_routes = rc_ingest_routes,
     .summary = rc_ingest_summary,
+    .start = rc_ingest_start,
+    .stop = rc_ingest_stop,
+    .config_reference = rc_sources_config_reference,
     .destroy = rc_ingest_destroy,
 };

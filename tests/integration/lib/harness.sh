@@ -336,3 +336,40 @@ h_rt() {
   shift
   curl -s --max-time 30 -u "$RT5_USER:$RT5_PASSWORD" "$@" "$RT5_URL/REST/2.0$path"
 }
+
+# ---- the scripted HTTP replay fixture (tests/fixtures/README.md) -----------
+
+# h_start_replay SCRIPT [DIR]: build/bin/replay_fixture serving SCRIPT on a
+# free port, body/data/lines files relative to DIR (default: the script's
+# directory). Sets H_REPLAY_PORT, H_REPLAY_URL (http://127.0.0.1:PORT),
+# H_REPLAY_LOG (its request log, $H_DIR/replay-N.jsonl) and H_REPLAY_PID;
+# its stderr goes to $H_DIR/replay-N.log (scanned for sanitizer reports).
+# Each call starts another fixture (N = 1, 2, ...); all stop at exit.
+H_REPLAY_N=0
+h_start_replay() {
+  local script=$1 dir=${2:-$(dirname "$1")} n pf i
+  H_REPLAY_N=$((H_REPLAY_N + 1))
+  n=$H_REPLAY_N
+  pf="$H_DIR/replay-$n.port"
+  H_REPLAY_LOG="$H_DIR/replay-$n.jsonl"
+  "$RICOCHET_BIN/replay_fixture" --script "$script" --dir "$dir" --port-file "$pf" --log "$H_REPLAY_LOG" \
+    >>"$H_DIR/replay-$n.log" 2>&1 &
+  H_REPLAY_PID=$!
+  H_PIDS+=($H_REPLAY_PID)
+  for i in $(seq 1 200); do
+    [ -s "$pf" ] && break
+    kill -0 "$H_REPLAY_PID" 2>/dev/null || h_fail "replay_fixture exited: $(tail -n 5 "$H_DIR/replay-$n.log")"
+    sleep 0.05
+  done
+  H_REPLAY_PORT=$(cat "$pf" 2>/dev/null || true)
+  [ -n "$H_REPLAY_PORT" ] || h_fail "replay_fixture did not start in 10 s"
+  H_REPLAY_URL="http://127.0.0.1:$H_REPLAY_PORT"
+}
+
+# h_replay_count PATH_SUBSTRING [LOG]: how many requests the fixture logged
+# (in LOG, default the last started one's) whose path contains the string.
+h_replay_count() {
+  local log=${2:-$H_REPLAY_LOG}
+  [ -s "$log" ] || { echo 0; return 0; }
+  jq -r --arg s "$1" 'select(.path | contains($s)) | .path' "$log" | wc -l
+}
