@@ -7,9 +7,12 @@
 #include "source.h"
 
 extern const rc_source_ops_t rc_source_file;
+extern const rc_source_ops_t rc_source_mastodon_stream, rc_source_mastodon_poll;
 
 const rc_source_ops_t *const rc_source_registry[] = {
     &rc_source_file,
+    &rc_source_mastodon_stream,
+    &rc_source_mastodon_poll,
     NULL,
 };
 
