@@ -1,5 +1,6 @@
 #include "util.h"
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdio.h>
@@ -92,4 +93,23 @@ int rc_consttime_streq(const char *a, const char *b) {
     for (size_t i = 0; i < la && i < lb; i++)
         d |= (unsigned char)(a[i] ^ b[i]);
     return d == 0;
+}
+
+const char *rc_post_version(const json_t *post, char *buf, size_t buf_size) {
+    const char *event = json_string_value(json_object_get(post, "event"));
+    const char *id = json_string_value(json_object_get(post, "id"));
+
+    if (event && strcmp(event, "edit") == 0) {
+        /* FNV-1a: stable across processes and releases, unlike a seeded hash. */
+        uint64_t h = 14695981039346656037ULL;
+        for (const unsigned char *p = (const unsigned char *)json_string_value(json_object_get(post, "text"));
+             p && *p; p++)
+            h = (h ^ *p) * 1099511628211ULL;
+        snprintf(buf, buf_size, "%s:edit:%016llx", id ? id : "", (unsigned long long)h);
+    } else if (event && strcmp(event, "delete") == 0) {
+        snprintf(buf, buf_size, "%s:delete", id ? id : "");
+    } else {
+        snprintf(buf, buf_size, "%s", id ? id : "");
+    }
+    return buf;
 }

@@ -23,4 +23,11 @@ void rc_hmac_sha256_hex(const char *key, size_t key_len, const void *msg, size_t
 /* Constant-time comparison of two NUL-terminated strings. */
 int rc_consttime_streq(const char *a, const char *b);
 
+/* A post's version for dedup and idempotency keys (post: a Post object,
+ * borrowed): its id, or for an edit (same id, new text) "id:edit:<64-bit
+ * FNV-1a of the text in hex>" and for a delete "id:delete", so an edit is
+ * news once and a redelivered edit is still a repeat. Returns buf. */
+struct json_t;
+const char *rc_post_version(const struct json_t *post, char *buf, size_t buf_size);
+
 #endif

@@ -10,6 +10,7 @@
 #include "ingest.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,10 +104,12 @@ static void rc_ingest_destroy(void *ctx) {
 /* Fills first[i] for each post: 1 = new, 0 = repeat. A Redis failure lets
  * the posts through (at-least-once downstream copes with a repeat; losing
  * posts because Redis blinked would be worse) and is counted. */
+/* The dedup key of a post: platform and version (rc_post_version(): an
+ * edit keeps its post's id but is news once). */
 static char *rc_ingest_dedup_key(const json_t *post) {
-    char *key = NULL;
+    char *key = NULL, ver[512];
     if (asprintf(&key, "ricochet:dedup:%s:%s", json_string_value(json_object_get(post, "platform")),
-                 json_string_value(json_object_get(post, "id"))) < 0)
+                 rc_post_version(post, ver, sizeof(ver))) < 0)
         return NULL;
     return key;
 }

@@ -70,6 +70,7 @@ typedef struct rc_route {
     rc_redis_t *redis;
     rc_cases_t *cases;
     rc_metric_t *m_tickets, *m_comments, *m_dups, *m_no_match, *m_failed, *m_retries, *m_produced;
+    rc_metric_t *m_not_routed;
     rc_metric_t *m_sink_seconds;
     json_t *dry_cases;     /* --dry-run: the cases it would have opened */
     unsigned long dry_seq;
@@ -200,6 +201,7 @@ static int rc_route_init(void **ctxp, rc_worker_t *w, const void *conf, char *er
     rt->m_produced = rc_worker_counter(w, "actions_total", "action=\"produced\"", "Actions taken, by kind.");
     rt->m_dups = rc_worker_counter(w, "actions_total", "action=\"duplicate_suppressed\"", "Actions taken, by kind.");
     rt->m_no_match = rc_worker_counter(w, "actions_total", "action=\"no_match\"", "Actions taken, by kind.");
+    rt->m_not_routed = rc_worker_counter(w, "actions_total", "action=\"not_routed\"", "Actions taken, by kind.");
     rt->m_failed = rc_worker_counter(w, "actions_total", "action=\"failed\"", "Actions taken, by kind.");
     rt->m_retries = rc_worker_counter(w, "sink_retries_total", NULL, "Sink calls retried after a transient failure.");
     rt->m_sink_seconds = rc_histogram("ricochet_route_sink_request_duration_seconds", NULL,
@@ -321,6 +323,14 @@ static int rc_route_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n
                                   RC_CASE_KEY_MAX - 1);
             continue;
         }
+        /* A delete or a repost is no new case: it is recorded, not routed
+         * (docs/post-formats.md). */
+        const char *event = json_string_value(json_object_get(post, "event"));
+        if (event && (strcmp(event, "delete") == 0 || strcmp(event, "repost") == 0)) {
+            rc_metric_inc(rt->m_not_routed, 1);
+            rc_route_action(rt, in[i], case_key, NULL, NULL, "not_routed", "ok", NULL, event, 0);
+            continue;
+        }
         int nm = rc_rules_match(rt->rules, in[i]->record, matched, 16);
         if (nm == 0) {
             rc_metric_inc(rt->m_no_match, 1);
@@ -346,9 +356,10 @@ static int rc_route_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t n
                 j->act = &rule->actions[a];
                 j->sink = rc_route_sink_get(rt, j->act->sink);
                 snprintf(j->case_key, sizeof(j->case_key), "%s", case_key);
+                char ver[512];
                 if ((size_t)snprintf(j->q.idem_key, sizeof(j->q.idem_key), "ricochet:idem:%s:%s:%s:%s",
                                      j->sink->name, json_string_value(json_object_get(post, "platform")),
-                                     json_string_value(json_object_get(post, "id")),
+                                     rc_post_version(post, ver, sizeof(ver)),
                                      rule->name) >= sizeof(j->q.idem_key) ||
                     (size_t)snprintf(j->q.case_key, sizeof(j->q.case_key), "ricochet:case:%s:%s", j->sink->name,
                                      case_key) >= sizeof(j->q.case_key))

@@ -5,13 +5,17 @@
 #
 #   scripts/deps.sh build   compilers, cmake and the -dev libraries
 #   scripts/deps.sh demo    build + redis-server
-#   scripts/deps.sh test    demo + valgrind, curl, jq, openssl, Request Tracker 5, Prometheus
+#   scripts/deps.sh test    demo + valgrind, curl, jq, openssl, Request Tracker 5, Prometheus,
+#                           clang and its sanitizer/libFuzzer runtimes (make test-fuzz)
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config librdkafka-dev libavro-dev libhiredis-dev libmicrohttpd-dev
             libyaml-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev)
 demo_pkgs=(redis-server)
-test_pkgs=(valgrind curl jq openssl request-tracker5 rt5-db-sqlite rt5-standalone prometheus)
+# libclang-rt-14-dev holds the ASan/UBSan/libFuzzer runtimes for clang; clang-14
+# only pulls it in as a Recommends, which --no-install-recommends skips.
+test_pkgs=(valgrind curl jq openssl request-tracker5 rt5-db-sqlite rt5-standalone prometheus
+           clang libclang-rt-14-dev)
 
 case "${1:-build}" in
   build) want=("${build_pkgs[@]}") ;;

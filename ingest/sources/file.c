@@ -8,7 +8,9 @@
  * the end of the file the source looks again every poll_interval, so a file
  * that grows (another program appending) is followed. A file that became
  * shorter than the cursor was replaced or truncated: it is read from the
- * start (counted as "file_rewound"). stdin cannot seek: it is read once.
+ * start (counted as "file_rewound"). A last line without its newline may
+ * still be being written: it is taken when the next look finds it unchanged.
+ * stdin cannot seek: it is read once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +33,10 @@ static const rc_config_entry_t rc_file_table[] = {
 
 typedef struct {
     int stdin_done;
+    /* An unterminated last line may be half written by whoever appends to
+     * the file: it is taken only when a later run finds it unchanged. */
+    long long tail_off;
+    ssize_t tail_len;
 } rc_file_state_t;
 
 static int rc_file_init(void **statep, const void *conf, char *errstr, size_t errstr_size) {
@@ -81,6 +87,15 @@ static int rc_file_run(rc_source_t *src, void *state, const void *conf, char *er
     for (;;) {
         ssize_t len = rc_source_keep_going(src) ? getline(&line, &cap, fp) : -1;
         if (len >= 0) {
+            if (!is_stdin && line[len - 1] != '\n') {
+                int seen = st->tail_off == off && st->tail_len == len;
+                st->tail_off = off;
+                st->tail_len = len;
+                if (!seen) {
+                    len = -1; /* look again next time */
+                    goto batch;
+                }
+            }
             off += len;
             while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
                 len--;
@@ -98,6 +113,7 @@ static int rc_file_run(rc_source_t *src, void *state, const void *conf, char *er
             payloads[n] = owned[n];
             lens[n++] = (size_t)len;
         }
+    batch:
         if (n == (size_t)c->batch || (len < 0 && n > 0)) {
             snprintf(cursor, sizeof(cursor), "%lld", off);
             int rc = rc_source_submit(src, payloads, lens, n, is_stdin ? NULL : cursor);

@@ -46,7 +46,8 @@ N=${BENCH_N:-50000}
 PARTITIONS=${BENCH_PARTITIONS:-16}
 TIMEOUT=${BENCH_TIMEOUT:-120}
 
-for b in ricochet ricochet-ingest ricochet-enrich ricochet-route bench_gen bench_load bench_passthrough bench_meter; do
+for b in ricochet ricochet-ingest ricochet-enrich ricochet-route bench_gen bench_load bench_passthrough bench_meter \
+         bench_stream_passthrough replay_fixture; do
   [ -x "$RICOCHET_BIN/$b" ] || { echo "bench: $RICOCHET_BIN/$b missing (run make build)" >&2; exit 1; }
 done
 
@@ -57,7 +58,7 @@ source "$SRC/tests/integration/lib/harness.sh"
 # partitions: the four pipeline topics and the topics of kafka sinks listed
 # in its config, which is where the bench's own topics are named (a topic
 # created on first use would get the broker's default of 4).
-BENCH_TOPICS=(bench.raw bench.praise bench.pass.raw bench.pass.posts bench.pass.enriched)
+BENCH_TOPICS=(bench.raw bench.praise bench.pass.raw bench.pass.posts bench.pass.enriched bench.pass.stream)
 {
   echo "route:"
   echo "  sinks:"
@@ -175,6 +176,39 @@ pt=$(passthrough ricochet.posts bench.pass.posts)
 stage enrich "$pt"
 pt=$(passthrough ricochet.enriched bench.pass.enriched)
 stage route "$pt"
+
+# Ingest from a source: the X filtered stream (x_stream) read from the
+# replay fixture at full speed, against bench_stream_passthrough reading the
+# same stream and producing each line unchanged. The dedup window is
+# emptied first: the stream carries posts ingest has already seen above.
+"$RICOCHET_BIN/bench_gen" -n "$N" -x 100 -s 7 | grep . >"$H_DIR/stream.jsonl"
+cat >"$H_DIR/stream-script.json" <<JSON
+[{"path": "/2/tweets/search/stream",
+  "responses": [{"status": 200, "headers": {"Content-Type": "application/json"},
+                 "stream": [{"lines_file": "$H_DIR/stream.jsonl"}, {"hold": true}]}]}]
+JSON
+h_start_replay "$H_DIR/stream-script.json" "$H_DIR"
+best=0
+for i in 1 2; do
+  out=$("$RICOCHET_BIN/bench_stream_passthrough" -u "$H_REPLAY_URL/2/tweets/search/stream" -b "$H_BOOTSTRAP" \
+    -o bench.pass.stream -n "$N" -T "$TIMEOUT" 2>>"$H_DIR/passthrough.log") ||
+    h_fail "stream passthrough failed (see passthrough.log)"
+  echo "bench: stream passthrough (run $i): $out" >&2
+  r=$(kv msgs_per_s "$out")
+  [ "$r" -gt "$best" ] && best=$r
+done
+redis-cli -p "$H_REDIS_PORT" FLUSHALL >/dev/null
+sed -e '/^  input_topic: bench.raw$/d' "$H_CONFIG" >"$H_DIR/stream.yaml"
+h_config_section ingest "  sources:
+    bench-x:
+      type: x_stream
+      base_url: $H_REPLAY_URL
+      bearer_token: bench
+      max_in_flight: 20000" "$H_DIR/stream.yaml"
+H_CONFIG_MAIN=$H_CONFIG
+H_CONFIG=$H_DIR/stream.yaml
+stage ingest "$best" | sed 's/^BENCH stage=ingest /BENCH stage=ingest-stream /'
+H_CONFIG=$H_CONFIG_MAIN
 
 # The analysers alone: enrich in file mode over the same kind of posts
 # (ingest's file mode makes them), less the start-up (data files, lexicons)

@@ -1,10 +1,10 @@
 /*
  * libFuzzer entry point for the config loader and binder.
  *
- * Not wired into CMake yet. Build by hand, e.g.:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon \
- *     tests/fuzz/fuzz_config.c common/config.c common/config_bind.c -lyaml -lm -o fuzz_config
- *   ./fuzz_config -max_total_time=60 corpus/
+ * Built as fuzz_config by -DRICOCHET_FUZZ=ON and run as the ctest test
+ * fuzz.config (make test-fuzz); seeds in tests/fuzz/corpus/config/,
+ * dictionary fuzz_config.dict, see docs/fuzzing.md.
+ * fuzz-max-len: 4096 (the example config is under 2 KiB)
  *
  * The input is one YAML document. Besides loading it, the harness binds a
  * small table covering every entry type (so the number/unit parsers see

@@ -1,11 +1,13 @@
 /*
- * libFuzzer entry point for the normalisers.
+ * libFuzzer entry point for the normalisers (rc_normalise(): X API v2,
+ * Mastodon, generic).
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iingest \
- *       tests/fuzz/fuzz_normalise.c ingest/normalise.c -ljansson -o fuzz_normalise
- *   ./fuzz_normalise -max_len=8192 CORPUS_DIR
+ * Built as fuzz_normalise by -DRICOCHET_FUZZ=ON and run as the ctest test
+ * fuzz.normalise (make test-fuzz); seeds in tests/fuzz/corpus/normalise/
+ * (lines of examples/posts.jsonl, one shape each, plus edge cases),
+ * dictionary fuzz_normalise.dict, see docs/fuzzing.md.
+ * fuzz-max-len: 8192 (the sample posts are under 1.3 KiB)
  *
- * A good seed corpus is examples/posts.jsonl split one line per file.
  * Besides "never crash", it checks the contract every caller relies on: a
  * success is an object with exactly the Post fields, the required ones have
  * their types, and it serialises; a failure always says why.

@@ -431,6 +431,60 @@ static void test_redis_server_down_is_an_error_not_a_hang(void **state) {
     rc_redis_destroy(r);
 }
 
+/* The shared token bucket: "burst" requests back to back, then a wait of
+ * about 1/rate; shared by two connections (two replicas); refilled by
+ * time. */
+static void test_redis_token_bucket_allows_burst_then_asks_to_wait_across_connections(void **state) {
+    rc_redis_t *a = rc_t_connect(), *b = rc_t_connect();
+    char err[256] = "";
+    long wait = -1;
+
+    (void)state;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(rc_redis_bucket_take(i % 2 ? b : a, "t:bucket", 2.0, 3, &wait, err, sizeof(err)), 0);
+        assert_int_equal(wait, 0);
+    }
+    /* Empty: both replicas are told to wait about half a second. */
+    assert_int_equal(rc_redis_bucket_take(a, "t:bucket", 2.0, 3, &wait, err, sizeof(err)), 0);
+    assert_in_range(wait, 300, 500);
+    assert_int_equal(rc_redis_bucket_take(b, "t:bucket", 2.0, 3, &wait, err, sizeof(err)), 0);
+    assert_in_range(wait, 300, 500);
+    usleep(600 * 1000);
+    assert_int_equal(rc_redis_bucket_take(b, "t:bucket", 2.0, 3, &wait, err, sizeof(err)), 0);
+    assert_int_equal(wait, 0);
+    /* The bucket expires on its own once it would be full again. */
+    redisReply *ttl = rc_t_raw("PTTL t:bucket");
+    assert_true(ttl->integer > 0 && ttl->integer <= 61500 + 2000);
+    freeReplyObject(ttl);
+    rc_redis_destroy(a);
+    rc_redis_destroy(b);
+}
+
+/* A lease is held by one owner: others are refused until it is given back
+ * or expires; renewing extends only one's own lease. */
+static void test_redis_lease_is_exclusive_renewable_and_given_back(void **state) {
+    rc_redis_t *r = rc_t_connect();
+    char err[256] = "";
+
+    (void)state;
+    assert_int_equal(rc_redis_lease(r, "t:lease", "replica-a", 300, err, sizeof(err)), 1);
+    assert_int_equal(rc_redis_lease(r, "t:lease", "replica-b", 300, err, sizeof(err)), 0);
+    assert_int_equal(rc_redis_lease(r, "t:lease", "replica-a", 5000, err, sizeof(err)), 1); /* renew */
+    redisReply *ttl = rc_t_raw("PTTL t:lease");
+    assert_true(ttl->integer > 300);
+    freeReplyObject(ttl);
+    /* b cannot give back a's lease. */
+    assert_int_equal(rc_redis_lease(r, "t:lease", "replica-b", 0, err, sizeof(err)), 0);
+    assert_int_equal(rc_redis_lease(r, "t:lease", "replica-a", 0, err, sizeof(err)), 1);
+    assert_int_equal(rc_redis_lease(r, "t:lease", "replica-b", 200, err, sizeof(err)), 1);
+    /* Expiry hands it over. */
+    usleep(350 * 1000);
+    assert_int_equal(rc_redis_lease(r, "t:lease", "replica-a", 200, err, sizeof(err)), 1);
+    /* Giving back a lease nobody holds is fine. */
+    assert_int_equal(rc_redis_lease(r, "t:lease2", "replica-a", 0, err, sizeof(err)), 1);
+    rc_redis_destroy(r);
+}
+
 int main(void) {
     rc_log_set_level(RC_LOG_ERROR); /* the reconnect warnings are expected */
     const struct CMUnitTest tests[] = {
@@ -452,6 +506,8 @@ int main(void) {
         cmocka_unit_test(test_redis_eval_script_error_is_null_with_text),
         cmocka_unit_test(test_redis_script_load_fills_sha_for_pipelined_evalsha),
         cmocka_unit_test(test_redis_reconnects_after_server_restart),
+        cmocka_unit_test(test_redis_token_bucket_allows_burst_then_asks_to_wait_across_connections),
+        cmocka_unit_test(test_redis_lease_is_exclusive_renewable_and_given_back),
         cmocka_unit_test(test_redis_server_down_is_an_error_not_a_hang),
     };
     return cmocka_run_group_tests(tests, rc_t_setup, rc_t_teardown);

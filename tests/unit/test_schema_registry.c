@@ -229,7 +229,7 @@ static void *rc_write_as_other_producer(const char *schema_text, int32_t id, jso
     iface = avro_generic_class_from_schema(schema);
     assert_int_equal(avro_generic_value_new(iface, &rec), 0);
     for (size_t i = 0; i < avro_schema_record_size(schema); i++) {
-        avro_value_t f, b;
+        avro_value_t f, b = {0};
         json_t *j = json_object_get(obj, avro_schema_record_field_name(schema, (int)i));
         assert_non_null(j);
         assert_int_equal(avro_value_get_by_index(&rec, i, &f, NULL), 0);
