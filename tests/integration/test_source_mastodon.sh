@@ -3,7 +3,7 @@
 # payloads shaped like docs.joinmastodon.org's examples), one ingest running
 # both:
 #   mastodon_stream (hashtag "refund"): posts, a reblog (repost + original),
-#     an edit and a delete arrive as such; heartbeats, a malformed and an
+#     an edit and a delete of posts already produced arrive as such; heartbeats, a malformed and an
 #     oversized event are counted (the malformed one dead-lettered); the
 #     server cuts the stream mid-event; the reconnection first polls the
 #     hashtag timeline from the newest id seen (min_id, two pages), which
@@ -14,6 +14,7 @@
 #     until the reset.
 #   Restart: both resume from the cursors in Redis (no request without
 #   min_id, no post twice); SIGTERM exits 0 while the stream is held open.
+#   --check refuses configs that cannot work (missing token, tag, timelines).
 source "$(dirname "$0")/lib/harness.sh"
 
 FIX="$RICOCHET_SOURCE_DIR/tests/fixtures/mastodon"
@@ -55,6 +56,30 @@ h_config_section ingest "  sources:
       backoff_initial: 200ms
       rate: 50
       burst: 50"
+# --check refuses what cannot work, with file:line and the reason.
+check_says() { # SOURCE_YAML EXPECTED_SUBSTRING
+  printf 'kafka:\n  bootstrap.servers: 127.0.0.1:1\ningest:\n  sources:\n    m:\n%s\n' "$1" >"$H_DIR/bad.yaml"
+  local out rc
+  set +e
+  out=$("$RICOCHET_BIN/ricochet-ingest" -c "$H_DIR/bad.yaml" --check 2>&1)
+  rc=$?
+  set -e
+  [ $rc -ne 0 ] || h_fail "--check accepted: $1"
+  echo "$out" | grep -qF "bad.yaml:5: key 'ingest.sources.m': $2" || h_fail "--check said: $out (wanted: $2)"
+}
+check_says "      type: mastodon_poll
+      notifications: true" "notifications need access_token"
+check_says "      type: mastodon_poll" "nothing to poll: set at least one of hashtags, notifications, lists"
+check_says "      type: mastodon_stream
+      stream: hashtag" "stream 'hashtag' needs tag"
+check_says "      type: mastodon_stream
+      stream: list
+      list: '42'" "stream 'list' needs access_token"
+check_says "      type: mastodon_poll
+      hashtags: [refund, '#Refund']" "hashtags: '#Refund' is listed twice"
+"$RICOCHET_BIN/ricochet-ingest" -c "$H_CONFIG" --check >/dev/null 2>&1 || h_fail "--check refused the test's own config"
+h_pass "--check refuses missing tokens, tags and timelines, and repeated hashtags"
+
 h_start_workers ingest
 
 ev() { h_metric ingest "ricochet_ingest_source_events_total{source=\"$1\",event=\"$2\"}"; }
@@ -112,19 +137,23 @@ h_pass "after a 429 mpoll waited $((tnext - t429)) ms, until X-RateLimit-Reset"
 # ---- what reached the posts topic -----------------------------------------
 h_wait_metric ingest ricochet_ingest_posts_total 17 20
 h_consume ricochet.posts post 17 >"$H_DIR/posts.jsonl"
-post() { jq -c --arg id "$1" 'select(.id == $id)' "$H_DIR/posts.jsonl"; }
-[ "$(jq -r .id "$H_DIR/posts.jsonl" | sort | tr '\n' ' ')" = "1001 1002 1003 1004 1005 1006 2001 2002 2003 2004 2005 2101 2102 2201 900 940 950 " ] ||
-  h_fail "posts: $(jq -r .id "$H_DIR/posts.jsonl" | sort | tr '\n' ' ')"
+# post ID [EVENT]: that record (EVENT default post).
+post() { jq -c --arg id "$1" --arg ev "${2:-post}" 'select(.id == $id and .event == $ev)' "$H_DIR/posts.jsonl"; }
+ids() { jq -r '.id + ":" + .event' "$1" | sort | tr '\n' ' '; }
+[ "$(ids "$H_DIR/posts.jsonl")" = "1001:edit 1001:post 1002:delete 1002:repost 1003:post 1004:post 1005:post 1006:post 2001:post 2002:post 2003:post 2004:post 2005:post 2101:post 2102:post 2201:post 900:post " ] ||
+  h_fail "posts: $(ids "$H_DIR/posts.jsonl")"
 [ "$(post 1001 | jq -r '[.event, .platform, .text, .author.handle, (.hashtags | join(","))] | join("|")')" = \
   "post|mastodon|my bag never showed up at DEN|ann|refund" ] || h_fail "1001: $(post 1001)"
-[ "$(post 1002 | jq -r '[.event, .repost_of, .author.handle, .text] | join("|")')" = \
-  "repost|900|cat|six hours on the tarmac, no water" ] || h_fail "1002: $(post 1002)"
+[ "$(post 1002 repost | jq -r '[.event, .repost_of, .author.handle, .text] | join("|")')" = \
+  "repost|900|cat|six hours on the tarmac, no water" ] || h_fail "1002: $(post 1002 repost)"
 [ "$(post 900 | jq -r '[.event, .author.handle] | join("|")')" = "post|bob" ] || h_fail "900: $(post 900)"
-[ "$(post 950 | jq -r '[.event, .text] | join("|")')" = "edit|update: they found the bag" ] || h_fail "950: $(post 950)"
-[ "$(post 940 | jq -r '[.event, .platform, .text] | join("|")')" = "delete|mastodon|" ] || h_fail "940: $(post 940)"
+[ "$(post 1001 edit | jq -r '[.id, .text] | join("|")')" = "1001|my bag never showed up at DEN (update: found in Dallas)" ] ||
+  h_fail "the edit of 1001: $(post 1001 edit)"
+[ "$(post 1002 delete | jq -r '[.platform, .text, .repost_of // "-"] | join("|")')" = "mastodon||-" ] ||
+  h_fail "the delete of 1002: $(post 1002 delete)"
 [ "$(post 2102 | jq -r '[.text, (.mentions | join(","))] | join("|")')" = "@support charged twice for one bag|support" ] ||
   h_fail "2102: $(post 2102)"
-h_pass "posts, the reblog (repost + its original), the edit and the delete arrive as such; mentions give their status"
+h_pass "posts, the reblog (repost + its original), and the edit and delete of posts already produced arrive as such; mentions give their status"
 
 h_consume ricochet.dead-letter dead_letter 1 >"$H_DIR/dead.jsonl"
 grep -q '1098' "$H_DIR/dead.jsonl" || h_fail "the malformed update is not dead-lettered: $(cat "$H_DIR/dead.jsonl")"
@@ -161,7 +190,7 @@ sleep 1
   h_fail "the restart fetched $(h_metric ingest ricochet_ingest_duplicates_total) post(s) again"
 h_consume ricochet.posts post 18 >"$H_DIR/posts2.jsonl"
 [ "$(jq -r 'select(.id == "1007") | .id' "$H_DIR/posts2.jsonl" | wc -l)" = 1 ] || h_fail "1007 not produced exactly once"
-[ "$(jq -r .id "$H_DIR/posts2.jsonl" | sort | uniq -d | wc -l)" = 0 ] || h_fail "a post was produced twice"
+[ "$(jq -r '.id + ":" + .event' "$H_DIR/posts2.jsonl" | sort | uniq -d | wc -l)" = 0 ] || h_fail "a post was produced twice"
 h_pass "the post made while ingest was down arrives once; nothing is repeated"
 
 h_stop_worker ingest
