@@ -455,36 +455,15 @@ typedef struct rc_mastodon_conf {
 } rc_mastodon_conf_t;
 
 #define OFF(f) offsetof(rc_mastodon_conf_t, f)
-#define RC_MASTODON_COMMON_KEYS                                                                                        \
-    {"base_url",                                                                                                       \
-     RC_CT_STRING,                                                                                                     \
-     "https://mastodon.social",                                                                                        \
-     0,                                                                                                                \
-     0,                                                                                                                \
-     NULL,                                                                                                             \
-     OFF(base_url),                                                                                                    \
-     1,                                                                                                                \
-     "The instance (there is no single Mastodon host), e.g. https://mastodon.social."},                                \
-        {"access_token",                                                                                               \
-         RC_CT_STRING,                                                                                                 \
-         NULL,                                                                                                         \
-         0,                                                                                                            \
-         0,                                                                                                            \
-         NULL,                                                                                                         \
-         OFF(access_token),                                                                                            \
-         0,                                                                                                            \
-         "User access token, sent as \"Authorization: Bearer\" (e.g. ${MASTODON_TOKEN}); needed for notifications, "   \
-         "lists, home, and streaming on Mastodon 4.2+."},                                                              \
-        {"limit",    RC_CT_INT, "40",                                                                                  \
-         1,          40,        NULL,                                                                                  \
-         OFF(limit), 0,         "Statuses per timeline page (Mastodon's maximum is 40)."},                             \
-    {                                                                                                                  \
-        "max_pages", RC_CT_INT, "10", 1, 1000, NULL, OFF(max_pages), 0,                                                \
-            "Pages read per timeline per cycle (or per gap fill); what is left is read next time from the cursor."     \
-    }
-
 static const rc_config_entry_t rc_mastodon_stream_table[] = {
-    RC_MASTODON_COMMON_KEYS,
+    {"base_url", RC_CT_STRING, "https://mastodon.social", 0, 0, NULL, OFF(base_url), 1,
+     "The instance (there is no single Mastodon host), e.g. https://mastodon.social."},
+    {"access_token", RC_CT_STRING, NULL, 0, 0, NULL, OFF(access_token), 0,
+     "User access token, sent as \"Authorization: Bearer\" (e.g. ${MASTODON_TOKEN}); needed for notifications, "
+     "lists, home, and streaming on Mastodon 4.2+."},
+    {"limit", RC_CT_INT, "40", 1, 40, NULL, OFF(limit), 0, "Statuses per timeline page (Mastodon's maximum is 40)."},
+    {"max_pages", RC_CT_INT, "10", 1, 1000, NULL, OFF(max_pages), 0,
+     "Pages read per timeline per cycle (or per gap fill); what is left is read next time from the cursor."},
     {"streaming_url", RC_CT_STRING, NULL, 0, 0, NULL, OFF(streaming_url), 0,
      "Where the streaming API is when the instance serves it from another host (its "
      "configuration.urls.streaming); default base_url."},
@@ -501,7 +480,14 @@ static const rc_config_entry_t rc_mastodon_stream_table[] = {
     RC_CONFIG_END};
 
 static const rc_config_entry_t rc_mastodon_poll_table[] = {
-    RC_MASTODON_COMMON_KEYS,
+    {"base_url", RC_CT_STRING, "https://mastodon.social", 0, 0, NULL, OFF(base_url), 1,
+     "The instance (there is no single Mastodon host), e.g. https://mastodon.social."},
+    {"access_token", RC_CT_STRING, NULL, 0, 0, NULL, OFF(access_token), 0,
+     "User access token, sent as \"Authorization: Bearer\" (e.g. ${MASTODON_TOKEN}); needed for notifications, "
+     "lists, home, and streaming on Mastodon 4.2+."},
+    {"limit", RC_CT_INT, "40", 1, 40, NULL, OFF(limit), 0, "Statuses per timeline page (Mastodon's maximum is 40)."},
+    {"max_pages", RC_CT_INT, "10", 1, 1000, NULL, OFF(max_pages), 0,
+     "Pages read per timeline per cycle (or per gap fill); what is left is read next time from the cursor."},
     {"hashtags", RC_CT_NODE, NULL, 0, 0, NULL, OFF(hashtags), 0,
      "Hashtags to poll (a list; '#' optional): GET /api/v1/timelines/tag/:hashtag."},
     {"notifications", RC_CT_BOOL, "false", 0, 0, NULL, OFF(notifications), 0,
