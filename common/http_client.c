@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,15 +48,24 @@ typedef struct {
     CURL *curl;
     const rc_http_request_t *req;
     size_t hcap;
+    int64_t last_byte_ms; /* for idle_timeout_ms: when a byte last arrived */
+    int idled;
 } rc_body_acc_t;
 
 #define RC_HTTP_HEADERS_MAX (16u << 10)
+
+static int64_t rc_http_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static size_t rc_http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
     rc_body_acc_t *acc = userdata;
     rc_http_response_t *r = acc->resp;
     size_t n = size * nmemb, take = n;
 
+    acc->last_byte_ms = rc_http_now_ms();
     if (acc->req->on_data) {
         long status = 0;
         curl_easy_getinfo(acc->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -95,6 +105,7 @@ static size_t rc_http_header_cb(char *buf, size_t size, size_t nitems, void *use
     rc_http_response_t *r = acc->resp;
     size_t n = size * nitems;
 
+    acc->last_byte_ms = rc_http_now_ms();
     /* A status line starts a new response (after a redirect or a 100):
      * keep only the final response's headers. */
     if (n >= 5 && !strncmp(buf, "HTTP/", 5))
@@ -133,7 +144,14 @@ static size_t rc_http_header_cb(char *buf, size_t size, size_t nitems, void *use
 static int rc_http_progress_cb(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                                curl_off_t ulnow) {
     rc_body_acc_t *acc = userdata;
-    if (acc->req->keep_going(acc->req->opaque) != 0) {
+    /* Idle: no byte (keep-alives count) for idle_timeout_ms. Measured here
+     * rather than with curl's low-speed limit, which averages a rate over
+     * its window and so takes a stream of sparse keep-alives for a stall. */
+    if (acc->req->idle_timeout_ms > 0 && rc_http_now_ms() - acc->last_byte_ms > acc->req->idle_timeout_ms) {
+        acc->idled = 1;
+        return 1;
+    }
+    if (acc->req->keep_going && acc->req->keep_going(acc->req->opaque) != 0) {
         acc->resp->stopped = 1;
         return 1; /* aborts the transfer */
     }
@@ -142,7 +160,7 @@ static int rc_http_progress_cb(void *userdata, curl_off_t dltotal, curl_off_t dl
 
 int rc_http_do(rc_http_client_t *c, const rc_http_request_t *req, rc_http_response_t *resp) {
     struct curl_slist *hdrs = NULL;
-    rc_body_acc_t acc = {resp, 0, c->max_body, c->curl, req, 0};
+    rc_body_acc_t acc = {resp, 0, c->max_body, c->curl, req, 0, 0, 0};
     char ctbuf[256];
     CURLcode cc;
     int ret = -1;
@@ -153,12 +171,8 @@ int rc_http_do(rc_http_client_t *c, const rc_http_request_t *req, rc_http_respon
     curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, req->method ? req->method : "GET");
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : req->timeout_ms < 0 ? 0L : 10000L);
-    if (req->idle_timeout_ms > 0) {
-        /* Fewer than 1 byte/s for that long: the stream stalled. */
-        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, (req->idle_timeout_ms + 999) / 1000);
-    }
-    if (req->keep_going) {
+    acc.last_byte_ms = rc_http_now_ms();
+    if (req->keep_going || req->idle_timeout_ms > 0) {
         curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, rc_http_progress_cb);
         curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, &acc);
         curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
@@ -194,6 +208,9 @@ int rc_http_do(rc_http_client_t *c, const rc_http_request_t *req, rc_http_respon
             curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
         snprintf(resp->error, sizeof(resp->error), "%s %s: %s", req->method ? req->method : "GET", req->url,
                  curl_easy_strerror(cc));
+        if (acc.idled)
+            snprintf(resp->error, sizeof(resp->error), "%s %s: no data for %ld ms (idle timeout)",
+                     req->method ? req->method : "GET", req->url, req->idle_timeout_ms);
         goto out;
     }
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);

@@ -36,7 +36,9 @@ typedef struct rc_http_request {
      * bytes come); returns 0 to go on, non-zero to abort as above. */
     int (*keep_going)(void *opaque);
     void *opaque;
-    /* Abort when no byte arrived for this long (a stalled stream); 0 = off. */
+    /* Abort when no byte arrived for this long (a stalled stream; any byte,
+     * keep-alives too, counts); 0 = off. rc_http_do() then returns -1 with
+     * "idle timeout" in resp->error. */
     long idle_timeout_ms;
 } rc_http_request_t;
 

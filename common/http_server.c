@@ -63,6 +63,10 @@ const char *rc_http_req_header(const rc_http_req_t *req, const char *name) {
     return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_HEADER_KIND, name);
 }
 
+const char *rc_http_req_query(const rc_http_req_t *req, const char *name) {
+    return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
 static enum MHD_Result rc_http_dispatch(rc_http_server_t *srv, struct MHD_Connection *conn, const char *url,
                                         const char *method, rc_http_upload_t *up) {
     char why[256] = "";

@@ -48,5 +48,8 @@ void rc_http_server_destroy(rc_http_server_t *srv);   /* stops it; safe on NULL 
 
 /* A request header's value, or NULL. */
 const char *rc_http_req_header(const rc_http_req_t *req, const char *name);
+/* A query-string argument of the request, URL-decoded, or NULL. Borrowed;
+ * valid while the handler runs. */
+const char *rc_http_req_query(const rc_http_req_t *req, const char *name);
 
 #endif

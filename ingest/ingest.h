@@ -12,6 +12,7 @@ typedef struct rc_ingest_conf {
     char *webhook_secret;
     char *webhook_sig_header;
     long webhook_timeout_ms;
+    char *webhook_x_secret;
     const rc_node_t *sources; /* ingest.sources, bound by source.c */
 } rc_ingest_conf_t;
 

@@ -35,7 +35,9 @@
  * with a distinctive envelope come before the looser ones (generic last). */
 static const rc_post_format_ops_t *const rc_formats[] = {
     &rc_format_x_v2,
+    &rc_format_x_activity,
     &rc_format_mastodon,
+    &rc_format_reddit,
     &rc_format_generic,
 };
 #define RC_N_FORMATS (sizeof(rc_formats) / sizeof(rc_formats[0]))

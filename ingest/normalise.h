@@ -18,6 +18,7 @@ typedef enum {
     RC_FMT_GENERIC,
     RC_FMT_BLUESKY, /* a Bluesky Jetstream event */
     RC_FMT_REDDIT,  /* a Reddit listing child (t1 comment, t3 link) */
+    RC_FMT_X_ACTIVITY, /* one X Account Activity tweet event (webhook) */
 } rc_post_format_t;
 
 /* "x_v2", "mastodon", "generic", "unknown". */

@@ -51,6 +51,8 @@ typedef struct rc_post_format_ops {
 } rc_post_format_ops_t;
 
 extern const rc_post_format_ops_t rc_format_x_v2, rc_format_mastodon, rc_format_generic;
+extern const rc_post_format_ops_t rc_format_reddit;
+extern const rc_post_format_ops_t rc_format_x_activity;
 
 #define fail rc_n_fail
 #define type_name rc_n_type_name

@@ -613,7 +613,7 @@ static void *rc_source_main(void *arg) {
         long wait;
         if (rc == 0) {
             attempt = 0;
-            wait = c->poll_interval_ms;
+            wait = src->ops->streaming ? c->backoff_initial_ms : c->poll_interval_ms;
         } else {
             rc_metric_inc(src->m_runs_failed, 1);
             wait = rc_backoff_ms(c->backoff_initial_ms, c->backoff_max_ms, attempt++,

@@ -15,7 +15,7 @@
  *     hold the source's Redis lease (only one ingest replica runs a given
  *       source at a time; the others wait and take over when it lapses)
  *     rc = ops.run(src)        one poll cycle, or one stream connection
- *     rc == 0: wait poll_interval; rc < 0: back off (exponential, jitter,
+ *     rc == 0: wait poll_interval (streams: backoff_initial); rc < 0: back off (exponential, jitter,
  *       at least what the platform asked for via rc_source_retry_after())
  *
  * Inside run() a source uses the runner's services:
@@ -87,6 +87,9 @@ typedef struct rc_source_ops {
      * says why; it is logged and counted). Must return soon after
      * rc_source_keep_going() turns 0. */
     int (*run)(rc_source_t *src, void *state, const void *conf, char *errstr, size_t errstr_size);
+    /* A stream: after run() returned 0 (a connection that worked ended)
+     * the runner reconnects after backoff_initial, not poll_interval. */
+    int streaming;
 } rc_source_ops_t;
 
 /* The registry: NULL-terminated list of every source type. */

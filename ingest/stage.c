@@ -19,6 +19,7 @@
 #include "redis.h"
 #include "source.h"
 #include "util.h"
+#include "x_webhook.h"
 
 #define OFF(f) offsetof(rc_ingest_conf_t, f)
 static const rc_config_entry_t rc_ingest_table[] = {
@@ -33,6 +34,9 @@ static const rc_config_entry_t rc_ingest_table[] = {
      "Header holding the signature."},
     {"webhook.timeout", RC_CT_DURATION, "30s", 100, 600000, NULL, OFF(webhook_timeout_ms), 0,
      "How long a webhook request waits for Kafka to acknowledge its posts."},
+    {"webhook.x_consumer_secret", RC_CT_STRING, NULL, 0, 0, NULL, OFF(webhook_x_secret), 0,
+     "X app consumer secret: answers X's CRC check (GET <webhook.path>?crc_token=...) and requires "
+     "x-twitter-webhooks-signature on every POST (docs/sources/x.md)."},
     {"sources", RC_CT_NODE, NULL, 0, 0, NULL, OFF(sources), 0,
      "Sources ingest reads from itself: a map of name -> {type: ..., ...} (docs/sources/)."},
     RC_CONFIG_END};
@@ -270,6 +274,8 @@ static int rc_ingest_webhook(void *opaque, const rc_http_req_t *req, rc_http_rep
     rc_input_t *ins[256];
     size_t n = 0, accepted = 0, dups = 0, dead = 0, failed = 0;
     char first_reason[300] = "";
+    rc_x_events_t xev = {0};
+    int aa = 0;
 
     if (c->webhook_secret) {
         const char *sig = rc_http_req_header(req, c->webhook_sig_header);
@@ -284,8 +290,32 @@ static int rc_ingest_webhook(void *opaque, const rc_http_req_t *req, rc_http_rep
             return 0;
         }
     }
+    if (c->webhook_x_secret &&
+        !rc_x_signature_ok(c->webhook_x_secret, req->body, req->body_len,
+                           rc_http_req_header(req, "x-twitter-webhooks-signature"))) {
+        rc_metric_inc(ig->m_webhook_rejected, 1);
+        reply->status = 401;
+        reply->body = strdup("{\"error\":\"x-twitter-webhooks-signature missing or does not match\"}");
+        return 0;
+    }
+    /* An X Account Activity delivery: one input per tweet event. */
+    if ((aa = rc_x_activity_split(req->body, req->body_len, &xev)) < 0) {
+        reply->status = 500;
+        reply->body = strdup("{\"error\":\"out of memory\"}");
+        return 0;
+    }
+    for (size_t i = 0; aa && i < xev.n && n < sizeof(ins) / sizeof(ins[0]); i++) {
+        if (!(ins[n] = rc_worker_input_new_waiter(ig->w, xev.payloads[i], xev.lens[i])))
+            break;
+        n++;
+    }
+    if (aa && n < xev.n) {
+        reply->status = 413;
+        reply->body = strdup("{\"error\":\"at most 256 tweet events per request\"}");
+        goto out;
+    }
     /* Split into lines; each line is one input. */
-    const char *p = req->body, *end = req->body + req->body_len;
+    const char *p = aa ? req->body + req->body_len : req->body, *end = req->body + req->body_len;
     while (p < end && n < sizeof(ins) / sizeof(ins[0])) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
@@ -303,6 +333,13 @@ static int rc_ingest_webhook(void *opaque, const rc_http_req_t *req, rc_http_rep
     if (p < end) {
         reply->status = 413;
         reply->body = strdup("{\"error\":\"at most 256 posts per request\"}");
+        goto out;
+    }
+    if (n == 0 && aa) {
+        /* Likes, follows, DMs: nothing to ingest, and X must not retry. */
+        reply->status = 200;
+        if (asprintf(&reply->body, "{\"accepted\":0,\"ignored\":%zu}", xev.ignored) < 0)
+            reply->body = NULL;
         goto out;
     }
     if (n == 0) {
@@ -329,6 +366,8 @@ static int rc_ingest_webhook(void *opaque, const rc_http_req_t *req, rc_http_rep
     }
     rc_metric_inc(ig->m_webhook_ok, 1);
     reply->status = failed ? 503 : (dead == n ? 400 : 202);
+    if (aa && !failed)
+        reply->status = 200; /* X retries anything but 200; a dead letter is kept, a retry would not help */
     json_t *o = json_pack("{s:i, s:i, s:i, s:i}", "accepted", (int)accepted, "duplicates", (int)dups,
                           "dead_lettered", (int)dead, "failed", (int)failed);
     if (dead == n)
@@ -338,6 +377,23 @@ static int rc_ingest_webhook(void *opaque, const rc_http_req_t *req, rc_http_rep
 out:
     for (size_t i = 0; i < n; i++)
         rc_worker_input_free(ins[i]);
+    rc_x_events_free(&xev);
+    return 0;
+}
+
+/* GET <webhook.path>?crc_token=T: X's challenge-response check of the
+ * webhook (x_webhook.h). */
+static int rc_ingest_x_crc(void *opaque, const rc_http_req_t *req, rc_http_reply_t *reply) {
+    rc_ingest_t *ig = opaque;
+    const char *token = rc_http_req_query(req, "crc_token");
+
+    if (!token || !*token) {
+        reply->status = 400;
+        reply->body = strdup("{\"error\":\"crc_token missing\"}");
+        return 0;
+    }
+    reply->body = rc_x_crc_response(ig->conf->webhook_x_secret, token);
+    reply->status = reply->body ? 200 : 500;
     return 0;
 }
 
@@ -345,6 +401,8 @@ static void rc_ingest_routes(void *ctx, rc_worker_t *w, rc_http_server_t *srv) {
     rc_ingest_t *ig = ctx;
     if (ig->conf->webhook_enabled)
         rc_http_server_route(srv, "POST", ig->conf->webhook_path, rc_ingest_webhook, ig);
+    if (ig->conf->webhook_enabled && ig->conf->webhook_x_secret)
+        rc_http_server_route(srv, "GET", ig->conf->webhook_path, rc_ingest_x_crc, ig);
 }
 
 static int rc_ingest_start(void *ctx, rc_worker_t *w, char *errstr, size_t errstr_size) {

@@ -7,10 +7,15 @@
 #include "source.h"
 
 extern const rc_source_ops_t rc_source_file;
+extern const rc_source_ops_t rc_source_reddit;
+extern const rc_source_ops_t rc_source_x_stream, rc_source_x_search;
 extern const rc_source_ops_t rc_source_mastodon_stream, rc_source_mastodon_poll;
 
 const rc_source_ops_t *const rc_source_registry[] = {
     &rc_source_file,
+    &rc_source_reddit,
+    &rc_source_x_stream,
+    &rc_source_x_search,
     &rc_source_mastodon_stream,
     &rc_source_mastodon_poll,
     NULL,

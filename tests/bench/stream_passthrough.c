@@ -6,7 +6,8 @@
  * Reads the HTTP stream at URL (one JSON object per line, blank lines as
  * keep-alives: the X filtered stream's shape) with libcurl and produces each
  * non-empty line unchanged to OUT_TOPIC with the producer settings of the
- * worker runtime (idempotent, linger.ms=5, murmur2_random). What it leaves
+ * worker runtime (idempotent, linger.ms=5, murmur2_random; keyless lines are
+ * spread over partitions like the workers' keyed records). What it leaves
  * out is exactly ingest's own work: normalising, dedup, Avro encoding and
  * per-post tracking. The clock runs from the first byte of the body to the
  * delivery report of the COUNT-th line. Prints
@@ -111,7 +112,10 @@ int main(int argc, char **argv) {
         rd_kafka_conf_set(pc, "linger.ms", "5", errstr, sizeof(errstr)) ||
         rd_kafka_conf_set(pc, "partitioner", "murmur2_random", errstr, sizeof(errstr)) ||
         rd_kafka_conf_set(pc, "enable.idempotence", "true", errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(pc, "log_level", "4", errstr, sizeof(errstr))) {
+        rd_kafka_conf_set(pc, "log_level", "4", errstr, sizeof(errstr)) ||
+        /* Lines have no key: without this librdkafka sticks to one partition
+         * for 10 ms at a time, and a burst lands on two or three of them. */
+        rd_kafka_conf_set(pc, "sticky.partitioning.linger.ms", "0", errstr, sizeof(errstr))) {
         fprintf(stderr, "bench_stream_passthrough: %s\n", errstr);
         rd_kafka_conf_destroy(pc);
         return 2;

@@ -18,28 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const post_fields[] = {"id",       "platform",   "author",        "text",
-                                          "created_at", "lang",     "url",           "in_reply_to",
-                                          "conversation_id", "mentions", "hashtags", "metrics",
-                                          "source_format", "ingested_at"};
-#define N_FIELDS (sizeof(post_fields) / sizeof(post_fields[0]))
-
-static void check_post(const json_t *post) {
-    const json_t *author = json_object_get(post, "author");
-
-    if (!json_is_object(post) || json_object_size(post) != N_FIELDS)
-        abort();
-    for (size_t i = 0; i < N_FIELDS; i++)
-        if (!json_object_get(post, post_fields[i]))
-            abort();
-    if (!json_is_string(json_object_get(post, "id")) || !json_is_string(json_object_get(post, "platform")) ||
-        !json_is_string(json_object_get(post, "text")) || !json_is_string(json_object_get(post, "created_at")) ||
-        !json_is_string(json_object_get(author, "id")) || !json_is_string(json_object_get(author, "handle")) ||
-        !json_is_integer(json_object_get(author, "followers")) ||
-        !json_is_array(json_object_get(post, "mentions")) || !json_is_array(json_object_get(post, "hashtags")) ||
-        json_string_length(json_object_get(post, "text")) > 65536)
-        abort();
-}
+#include "post_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char errstr[256];
@@ -50,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     post = rc_normalise((const char *)data, size, "2026-11-21T12:00:00Z", &fmt, errstr, sizeof(errstr));
     if (post) {
         char *s;
-        check_post(post);
+        rc_fz_check_post(post, NULL, NULL);
         s = json_dumps(post, JSON_COMPACT);
         if (!s)
             abort();

@@ -53,6 +53,28 @@ static const char *rc_fx_hdr(struct MHD_Connection *conn, const char *name) {
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
+
+/* /trickle?n=N&every_ms=E&then_ms=T: N bytes "k", one every E ms, then
+ * silence for T ms, then the end: a stream of sparse keep-alives. */
+typedef struct {
+    int n, sent;
+    long every_ms, then_ms;
+} rc_fx_trickle_t;
+
+static ssize_t rc_fx_trickle_cb(void *cls, uint64_t pos, char *buf, size_t max) {
+    rc_fx_trickle_t *t = cls;
+    long ms = t->sent < t->n ? (t->sent ? t->every_ms : 0) : t->then_ms;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    if (t->sent > t->n)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    nanosleep(&ts, NULL);
+    t->sent++;
+    if (t->sent > t->n)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    buf[0] = 'k';
+    return 1;
+}
+
 static enum MHD_Result rc_fx_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                      const char *version, const char *upload_data, size_t *upload_data_size,
                                      void **con_cls) {
@@ -87,6 +109,17 @@ static enum MHD_Result rc_fx_handler(void *cls, struct MHD_Connection *conn, con
     if (!strcmp(url, "/retry-after")) {
         const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "v");
         return rc_fx_send(conn, 429, "{\"error\":\"slow down\"}", v ? "Retry-After" : NULL, v);
+    }
+    if (!strcmp(url, "/trickle")) {
+        rc_fx_trickle_t *t = calloc(1, sizeof(*t));
+        const char *v;
+        t->n = (v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "n")) ? atoi(v) : 0;
+        t->every_ms = (v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "every_ms")) ? atol(v) : 0;
+        t->then_ms = (v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "then_ms")) ? atol(v) : 0;
+        struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1, rc_fx_trickle_cb, t, free);
+        enum MHD_Result ret = MHD_queue_response(conn, 200, r);
+        MHD_destroy_response(r);
+        return ret;
     }
     if (!strcmp(url, "/slow")) {
         struct timespec ts = {1, 500 * 1000 * 1000};
@@ -339,6 +372,92 @@ static void test_http_client_timeout_is_a_transport_error(void **state) {
     rc_http_client_destroy(c);
 }
 
+typedef struct {
+    size_t bytes;
+    int stop_after;
+} rc_t_stream_t;
+
+static int rc_t_on_data(void *opaque, const char *data, size_t len) {
+    rc_t_stream_t *s = opaque;
+    s->bytes += len;
+    return s->stop_after && s->bytes >= (size_t)s->stop_after;
+}
+
+/* Keep-alives every 1.2 s keep a stream with a 2 s idle timeout alive for
+ * 3.6 s: under 1 byte/s, which curl's low-speed limit (a rate averaged
+ * over the window) took for a stall. Every byte reaches on_data. */
+static void test_http_client_sparse_keepalives_are_not_idle(void **state) {
+    rc_http_client_t *c = rc_http_client_new(0);
+    rc_t_stream_t s = {0, 0};
+    rc_http_response_t resp;
+    rc_http_request_t req = {.method = "GET", .url = rc_fx_url("/trickle?n=4&every_ms=1200&then_ms=0"),
+                             .timeout_ms = -1, .on_data = rc_t_on_data, .opaque = &s, .idle_timeout_ms = 2000};
+    (void)state;
+    assert_int_equal(rc_http_do(c, &req, &resp), 0);
+    assert_int_equal(resp.status, 200);
+    assert_int_equal(s.bytes, 4);
+    assert_int_equal(resp.body_len, 0); /* streamed, not buffered */
+    rc_http_response_clear(&resp);
+    rc_http_client_destroy(c);
+}
+
+/* Silence longer than the idle timeout ends the transfer soon after the
+ * timeout, with a reason. */
+static void test_http_client_silence_past_idle_timeout_fails_with_reason(void **state) {
+    rc_http_client_t *c = rc_http_client_new(0);
+    rc_t_stream_t s = {0, 0};
+    rc_http_response_t resp;
+    rc_http_request_t req = {.method = "GET", .url = rc_fx_url("/trickle?n=1&every_ms=0&then_ms=3000"),
+                             .timeout_ms = -1, .on_data = rc_t_on_data, .opaque = &s, .idle_timeout_ms = 600};
+    (void)state;
+    int64_t t0 = rc_mono_ms();
+    assert_int_equal(rc_http_do(c, &req, &resp), -1);
+    int64_t took = rc_mono_ms() - t0;
+    assert_in_range(took, 550, 2500);
+    assert_non_null(strstr(resp.error, "idle timeout"));
+    assert_int_equal(s.bytes, 1);
+    rc_http_response_clear(&resp);
+    rc_http_client_destroy(c);
+}
+
+/* on_data asking to stop ends the transfer at once and says so. */
+static void test_http_client_on_data_can_stop_a_stream(void **state) {
+    rc_http_client_t *c = rc_http_client_new(0);
+    rc_t_stream_t s = {0, 3};
+    rc_http_response_t resp;
+    rc_http_request_t req = {.method = "GET", .url = rc_fx_url("/trickle?n=50&every_ms=50&then_ms=0"),
+                             .timeout_ms = -1, .on_data = rc_t_on_data, .opaque = &s};
+    (void)state;
+    int64_t t0 = rc_mono_ms();
+    assert_int_equal(rc_http_do(c, &req, &resp), -1);
+    assert_true(resp.stopped);
+    assert_int_equal(resp.status, 200);
+    assert_int_equal(s.bytes, 3);
+    assert_true(rc_mono_ms() - t0 < 1500);
+    rc_http_response_clear(&resp);
+    rc_http_client_destroy(c);
+}
+
+/* A non-2xx answer to a streaming request is buffered (its error body),
+ * not passed to on_data, and its headers are kept. */
+static void test_http_client_stream_error_answer_is_buffered_with_headers(void **state) {
+    rc_http_client_t *c = rc_http_client_new(0);
+    rc_t_stream_t s = {0, 0};
+    rc_http_response_t resp;
+    char v[32];
+    rc_http_request_t req = {.method = "GET", .url = rc_fx_url("/retry-after?v=7"), .on_data = rc_t_on_data,
+                             .opaque = &s};
+    (void)state;
+    assert_int_equal(rc_http_do(c, &req, &resp), 0);
+    assert_int_equal(resp.status, 429);
+    assert_int_equal(s.bytes, 0);
+    assert_string_equal(resp.body, "{\"error\":\"slow down\"}");
+    assert_int_equal(rc_http_header_get(resp.headers, "retry-after", v, sizeof(v)), 1);
+    assert_string_equal(v, "7");
+    rc_http_response_clear(&resp);
+    rc_http_client_destroy(c);
+}
+
 static void test_http_status_retriable_table(void **state) {
     const long yes[] = {0, 408, 425, 429, 500, 502, 503, 504, 599};
     const long no[] = {200, 201, 204, 301, 304, 400, 401, 403, 404, 409, 413, 422, 499, 600};
@@ -564,6 +683,10 @@ int main(void) {
         cmocka_unit_test(test_http_client_large_post_sends_no_expect_100_continue),
         cmocka_unit_test(test_http_client_transport_error_on_closed_port),
         cmocka_unit_test(test_http_client_timeout_is_a_transport_error),
+        cmocka_unit_test(test_http_client_sparse_keepalives_are_not_idle),
+        cmocka_unit_test(test_http_client_silence_past_idle_timeout_fails_with_reason),
+        cmocka_unit_test(test_http_client_on_data_can_stop_a_stream),
+        cmocka_unit_test(test_http_client_stream_error_answer_is_buffered_with_headers),
         cmocka_unit_test(test_http_status_retriable_table),
         cmocka_unit_test(test_http_parse_retry_after_pure_cases),
         cmocka_unit_test(test_http_server_healthz_and_metrics),

@@ -513,9 +513,9 @@ static void test_non_object_payload_is_rejected(void **state) {
 
 static void test_unrecognised_object_names_its_keys(void **state) {
     (void)state;
-    err_is("{'event': 'heartbeat', 'ts': 1}", "unrecognised payload: none of x_v2, mastodon, generic "
-                                             "(keys: \"event\", \"ts\")");
-    err_is("{}", "unrecognised payload: none of x_v2, mastodon, generic");
+    err_is("{'event': 'heartbeat', 'ts': 1}",
+           "unrecognised payload: none of x_v2, x_activity, mastodon, reddit, generic (keys: \"event\", \"ts\")");
+    err_is("{}", "unrecognised payload: none of x_v2, x_activity, mastodon, reddit, generic");
 }
 
 static void test_missing_required_fields_are_named(void **state) {
@@ -633,7 +633,7 @@ static void test_failure_still_reports_the_detected_form(void **state) {
 static void test_examples_posts_jsonl_normalises_with_the_documented_counts(void **state) {
     static const char *const want_errors[] = {
         "line 1 col 105: invalid JSON: premature end of input near '\"88'",
-        "unrecognised payload: none of x_v2, mastodon, generic (keys: \"event\", \"source\", \"ts\")",
+        "unrecognised payload: none of x_v2, x_activity, mastodon, reddit, generic (keys: \"event\", \"source\", \"ts\")",
         "generic: text missing",
         "line 1 col 55: invalid JSON: too big integer",
         "x_v2: data: expected one tweet object, got an array",
