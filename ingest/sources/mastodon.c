@@ -1078,6 +1078,9 @@ const rc_source_ops_t rc_source_mastodon_stream = {
     .init = rc_mastodon_stream_init,
     .destroy = rc_mastodon_destroy,
     .run = rc_mastodon_stream_run,
+    /* run() reconnects by itself and returns 0 only when stopping; should it
+     * ever end a working connection with 0, reconnect soon. */
+    .streaming = 1,
 };
 
 const rc_source_ops_t rc_source_mastodon_poll = {
