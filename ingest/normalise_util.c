@@ -382,13 +382,43 @@ static int tag_is(const char *p, const char *end, const char *name) {
     return p + l == end || p[l] == '>' || p[l] == '/' || p[l] == ' ' || p[l] == '\t' || p[l] == '\n';
 }
 
+/* Ends a line in "out": blanks before it are dropped (Mastodon writes
+ * "#tag </p>"), then newlines are added until the text ends in "want" of
+ * them, so nested blocks (</p></blockquote>) give one blank line, not three.
+ * Never writes more than "want" bytes. */
+static void line_break(char *out, size_t *o, int want) {
+    int have = 0;
+
+    while (*o > 0 && (out[*o - 1] == ' ' || out[*o - 1] == '\t'))
+        (*o)--;
+    while (have < want && (size_t)have < *o && out[*o - 1 - (size_t)have] == '\n')
+        have++;
+    while (have++ < want)
+        out[(*o)++] = '\n';
+}
+
+/* Closing tags of the block elements Mastodon lets through from other
+ * servers (4.0+ keeps lists, quotes, headings, code blocks): each ends a
+ * paragraph. */
+static int block_tag(const char *name, const char *end) {
+    static const char *const blocks[] = {"p", "blockquote", "pre", "ul", "ol", "h1", "h2", "h3",
+                                         "h4", "h5", "h6", "div"};
+    for (size_t k = 0; k < sizeof(blocks) / sizeof(blocks[0]); k++)
+        if (tag_is(name, end, blocks[k]))
+            return 1;
+    return 0;
+}
+
 /*
  * Converts "in" to plain text: entities decoded, and with "html" set, tags
- * removed (<br> becomes a newline, </p> a blank line between paragraphs)
- * and surrounding whitespace trimmed. Returns a malloc'd buffer the caller
- * frees (never longer than the input: every rewrite shrinks), or NULL when
- * out of memory. '<' inside a tag's quoted attribute does not end the tag;
- * an unterminated '<' is kept as text.
+ * removed (<br> becomes a newline, </li> ends a line, </p> and the other
+ * block ends a blank line between paragraphs; blanks before a line end are
+ * dropped) and surrounding whitespace trimmed. Text inside <span
+ * class="invisible"> is kept: Mastodon hides the "https://" and the tail of
+ * a long link that way, and the plain text wants the whole link. Returns a
+ * malloc'd buffer the caller frees (never longer than the input: every
+ * rewrite shrinks), or NULL when out of memory. '<' inside a tag's quoted
+ * attribute does not end the tag; an unterminated '<' is kept as text.
  */
 char *to_plain(const char *in, size_t n, int html, size_t *out_len) {
     char *out = malloc(n + 1);
@@ -421,10 +451,13 @@ char *to_plain(const char *in, size_t n, int html, size_t *out_len) {
                 if (closing)
                     name++;
                 if (!closing && tag_is(name, tend, "br")) {
+                    while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+                        o--;
                     out[o++] = '\n';
-                } else if (closing && tag_is(name, tend, "p")) {
-                    out[o++] = '\n';
-                    out[o++] = '\n';
+                } else if (closing && tag_is(name, tend, "li")) {
+                    line_break(out, &o, 1);
+                } else if (closing && block_tag(name, tend)) {
+                    line_break(out, &o, 2);
                 }
                 i = j + 1;
                 continue;

@@ -10,13 +10,16 @@ extern const rc_source_ops_t rc_source_file;
 extern const rc_source_ops_t rc_source_bluesky_jetstream;
 extern const rc_source_ops_t rc_source_reddit;
 extern const rc_source_ops_t rc_source_x_stream, rc_source_x_search;
+extern const rc_source_ops_t rc_source_mastodon_stream, rc_source_mastodon_poll;
 
 const rc_source_ops_t *const rc_source_registry[] = {
-    &rc_source_file,
-    &rc_source_reddit,
     &rc_source_x_stream,
     &rc_source_x_search,
+    &rc_source_mastodon_stream,
+    &rc_source_mastodon_poll,
     &rc_source_bluesky_jetstream,
+    &rc_source_reddit,
+    &rc_source_file,
     NULL,
 };
 

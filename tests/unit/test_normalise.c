@@ -388,14 +388,16 @@ static void test_mastodon_url_falls_back_to_uri_and_handle_to_username(void **st
     json_decref(p);
 }
 
-static void test_mastodon_reblog_normalises_the_reblogged_status(void **state) {
+static void test_mastodon_reblog_is_a_repost_by_the_reblogger(void **state) {
     json_t *p = ok_as("{'id': '900', 'content': '', 'account': {'id': '1', 'acct': 'booster'},"
                       " 'reblog': {'id': '800', 'content': '<p>flights cancelled at DEN</p>',"
                       "            'account': {'id': '2', 'acct': 'original@h.example', 'followers_count': 9}}}",
                       RC_FMT_MASTODON);
     (void)state;
-    assert_string_equal(str_at(p, "id"), "800");
-    assert_string_equal(author_str(p, "handle"), "original@h.example");
+    assert_string_equal(str_at(p, "id"), "900");
+    assert_string_equal(str_at(p, "event"), "repost");
+    assert_string_equal(str_at(p, "repost_of"), "800");
+    assert_string_equal(author_str(p, "handle"), "booster");
     assert_string_equal(str_at(p, "text"), "flights cancelled at DEN");
     json_decref(p);
 }
@@ -724,7 +726,7 @@ int main(void) {
         cmocka_unit_test(test_mastodon_account_maps_to_author_with_acct_as_handle),
         cmocka_unit_test(test_mastodon_reply_url_lang_metrics_mentions_and_tags),
         cmocka_unit_test(test_mastodon_url_falls_back_to_uri_and_handle_to_username),
-        cmocka_unit_test(test_mastodon_reblog_normalises_the_reblogged_status),
+        cmocka_unit_test(test_mastodon_reblog_is_a_repost_by_the_reblogger),
         cmocka_unit_test(test_mastodon_spoiler_text_precedes_content),
         cmocka_unit_test(test_mastodon_bad_or_unknown_entities_stay_safe),
         cmocka_unit_test(test_generic_defaults_platform_created_at_lists_and_optionals),
