@@ -594,7 +594,7 @@ int rc_worker_dead_letter(rc_worker_t *w, rc_input_t *in, const char *error_clas
     else if (in->topic)
         snprintf(where, sizeof(where), "%s [%d] offset %lld", in->topic, (int)in->partition, (long long)in->offset);
     else
-        snprintf(where, sizeof(where), "webhook request");
+        snprintf(where, sizeof(where), "%s", in->origin ? in->origin : "webhook request");
     rc_log_warn("dead-letter (%s) %s: %s", error_class, where, reason);
     if (w->file_mode) {
         if (w->dlq)

@@ -70,6 +70,7 @@ typedef struct rc_input {
     int32_t partition;
     int64_t offset;   /* -1 for files and webhooks */
     long line;        /* 1-based line in file mode, else 0 */
+    const char *origin; /* for messages, when neither topic nor line: e.g. "source x-brand" (borrowed; NULL = webhook) */
     rc_track_t *track;/* internal */
     int outputs;      /* how many outputs the stage emitted for it */
     int dead;         /* dead-lettered */

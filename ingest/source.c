@@ -83,6 +83,7 @@ struct rc_source {
     rc_redis_t *redis;
     rc_http_client_t *http;
     char owner[160];
+    char origin[96]; /* "source <name>", for dead-letter messages */
     int64_t lease_renewed_ms; /* last successful take/renew; 0 = not held */
     char *cursor;             /* last acknowledged cursor */
     rc_src_batch_t *head, *tail;
@@ -534,6 +535,7 @@ int rc_source_submit(rc_source_t *src, const char *const *payloads, const size_t
             rc_src_batch_free(b);
             return -1;
         }
+        b->ins[i]->origin = src->origin;
         b->n++;
         off += lens[i];
     }
@@ -621,10 +623,11 @@ static void *rc_source_main(void *arg) {
             rc_metric_inc(src->m_runs_failed, 1);
             wait = rc_backoff_ms(c->backoff_initial_ms, c->backoff_max_ms, attempt++,
                                  (double)rand_r(&src->rnd) / ((double)RAND_MAX + 1.0));
-            rc_log_warn("source %s: %s; retrying in %ld ms", src->name, err[0] ? err : "run failed", wait);
         }
         if (src->retry_after_ms > wait)
-            wait = src->retry_after_ms;
+            wait = src->retry_after_ms; /* what the platform asked for */
+        if (rc != 0)
+            rc_log_warn("source %s: %s; retrying in %ld ms", src->name, err[0] ? err : "run failed", wait);
         rc_source_sleep(src, wait);
     }
     if (src->lease_renewed_ms && src->redis) {
@@ -790,6 +793,7 @@ int rc_sources_start(rc_sources_t *all, char *errstr, size_t errstr_size) {
             continue;
         src->rnd = (unsigned)time(NULL) ^ (unsigned)getpid() ^ (unsigned)(i * 2654435761u);
         snprintf(src->owner, sizeof(src->owner), "%s:%d:%08x", host, (int)getpid(), rand_r(&src->rnd));
+        snprintf(src->origin, sizeof(src->origin), "source %s", src->name);
         src->http = rc_http_client_new((size_t)c->max_body);
         if (!src->http) {
             snprintf(errstr, errstr_size, "source %s: out of memory", src->name);
