@@ -60,6 +60,7 @@ h_wait_metric ingest 'ricochet_ingest_posts_total' 45
 h_wait_until 10 "cursor past the appended lines" at_end
 dead_lettered() { [ "$(h_consume ricochet.dead-letter dead_letter 1 | wc -l)" -ge 1 ]; }
 h_wait_until 15 "malformed line dead-lettered" dead_lettered
+grep -q "dead-letter (parse) source backfill:" "$H_DIR/ingest.log" || h_fail "the dead letter's log line does not name the source"
 h_pass "appended lines followed; the malformed one dead-lettered; cursor at the end"
 
 # A second replica with the same config does not read while the first
