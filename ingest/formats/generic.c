@@ -117,8 +117,12 @@ static int norm_generic(rc_nctx_t *c, const json_t *root, json_t *post) {
         set_opt_id(c, post, "in_reply_to", root, "", "in_reply_to") < 0 ||
         set_opt_id(c, post, "conversation_id", root, "", "conversation_id") < 0 ||
         set_opt_id(c, post, "repost_of", root, "", "repost_of") < 0 ||
-        set_opt_id(c, post, "quote_of", root, "", "quote_of") < 0 || set_opt_id(c, post, "edit_of", root, "", "edit_of") < 0)
+        set_opt_id(c, post, "quote_of", root, "", "quote_of") < 0 ||
+        set_opt_id(c, post, "edit_of", root, "", "edit_of") < 0)
         return -1;
+    /* A repost without its original would link to nothing. */
+    if (event && strcmp(event, "repost") == 0 && !json_is_string(json_object_get(post, "repost_of")))
+        return fail(c, "repost_of missing (required when event is repost)");
     if ((r = get_str(c, root, "", "url", RC_URL_MAX, &url, &url_len)) < 0 ||
         (r > 0 && url_len > 0 && set_strn(c, post, "url", url, url_len) != 0))
         return -1;

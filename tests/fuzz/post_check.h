@@ -15,13 +15,14 @@ static const char *const rc_fz_post_strings[] = {"id",          "platform", "tex
 static const char *const rc_fz_post_optional[] = {"lang",      "url",      "in_reply_to", "conversation_id",
                                               "repost_of", "quote_of", "edit_of"};
 
+/* mentions and hashtags: at most 256 non-empty strings of at most 256 bytes. */
 static void rc_fz_check_list(const json_t *v) {
     size_t i;
     const json_t *e;
-    if (!json_is_array(v))
+    if (!json_is_array(v) || json_array_size(v) > 256)
         abort();
     json_array_foreach(v, i, e) {
-        if (!json_is_string(e))
+        if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > 256)
             abort();
     }
 }

@@ -525,6 +525,8 @@ static void test_missing_required_fields_are_named(void **state) {
     err_is("{'data': {'id': '1', 'text': 't'}}", "x_v2: data.author_id missing");
     err_is("{'data': {'id': '1', 'text': 't', 'author_id': '1', 'referenced_tweets': [{'type': 'replied_to'}]}}",
            "x_v2: data.referenced_tweets[0].id missing");
+    err_is("{'id': 'g2', 'text': 'rt', 'author': {'id': 'u'}, 'event': 'repost'}",
+           "generic: repost_of missing (required when event is repost)");
     err_is("{'content': '<p>x</p>', 'account': {'id': '1', 'acct': 'a'}}", "mastodon: id missing");
     err_is("{'id': '1', 'content': null, 'account': {'id': '1', 'acct': 'a'}}", "mastodon: content missing");
     err_is("{'id': '1', 'content': 'x', 'account': {'acct': 'a'}}", "mastodon: account.id missing");
