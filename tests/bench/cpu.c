@@ -91,8 +91,7 @@ __attribute__((noinline)) static long run_phase(const char *phase, const lines_t
             char *dkey = NULL;
             void *buf = NULL;
             size_t len = 0;
-            if (asprintf(&dkey, "ricochet:dedup:%s:%s", platform, json_string_value(json_object_get(post, "id"))) <
-                0)
+            if (asprintf(&dkey, "ricochet:dedup:%s:%s", platform, json_string_value(json_object_get(post, "id"))) < 0)
                 dkey = NULL;
             snprintf(key, sizeof(key), "%s:%s", platform, json_string_value(json_object_get(author, "id")));
             if (rc_serde_encode(serde, RC_SCHEMA_POST, "bench", post, &buf, &len, err, sizeof(err)) == 0)
