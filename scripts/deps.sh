@@ -9,7 +9,7 @@
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config librdkafka-dev libavro-dev libhiredis-dev libmicrohttpd-dev
-            libyaml-dev libjansson-dev libcurl4-openssl-dev libssl-dev libcmocka-dev)
+            libyaml-dev libjansson-dev libjsmn-dev libcurl4-openssl-dev libssl-dev libcmocka-dev)
 demo_pkgs=(redis-server)
 test_pkgs=(valgrind curl jq openssl request-tracker5 rt5-db-sqlite rt5-standalone prometheus)
 
