@@ -12,6 +12,7 @@ typedef struct rc_ingest_conf {
     char *webhook_secret;
     char *webhook_sig_header;
     long webhook_timeout_ms;
+    long threads; /* normalising threads per batch; 0: one per CPU */
 } rc_ingest_conf_t;
 
 extern const rc_stage_t rc_stage_ingest;
