@@ -28,7 +28,7 @@
 #include "normalise_int.h"
 
 #include <errno.h>
-#include <locale.h>
+#include <langinfo.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -396,11 +396,12 @@ static json_t *fast_primitive(const rc_fast_t *f, const jsmntok_t *t) {
             v = v * 10 + (*q - '0');
         return json_integer(*p == '-' ? -v : v);
     } else {
-        /* jansson reads reals with strtod in the "C" locale's format. */
+        /* jansson reads reals with strtod in the "C" locale's format;
+         * strtod here agrees while the locale's radix is '.'.
+         * nl_langinfo, unlike localeconv, is safe on ingest.threads. */
         char tmp[64], *te;
         double v;
-        const struct lconv *lc = localeconv();
-        if (n >= sizeof(tmp) || !lc || strcmp(lc->decimal_point, "."))
+        if (n >= sizeof(tmp) || strcmp(nl_langinfo(RADIXCHAR), "."))
             return NULL;
         memcpy(tmp, p, n);
         tmp[n] = '\0';
