@@ -307,8 +307,8 @@ static int fast_string(const rc_fast_t *f, const jsmntok_t *t, const char **s, s
                 return 0;
             if (cp >= 0xD800 && cp <= 0xDBFF) {
                 /* A high surrogate needs its low half next. */
-                if (end - q < 12 || q[6] != '\\' || q[7] != 'u' || fast_hex4((const char *)q + 8, &lo) ||
-                    lo < 0xDC00 || lo > 0xDFFF)
+                if (end - q < 12 || q[6] != '\\' || q[7] != 'u' || fast_hex4((const char *)q + 8, &lo) || lo < 0xDC00 ||
+                    lo > 0xDFFF)
                     return 0;
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 q += 6;
