@@ -69,5 +69,14 @@ int rc_serde_error_is_retriable(const rc_serde_t *serde);
 char *rc_avro_canonical_form(const char *schema_json, char *errstr, size_t errstr_size);
 /* CRC-64-AVRO (Rabin) fingerprint of "buf". */
 uint64_t rc_avro_fingerprint64(const void *buf, size_t len);
+/* The Avro binary body (no framing) of "obj" (borrowed) in the schema given
+ * as JSON text, written either by ricochet's own writer (reference 0: what
+ * rc_serde_encode() uses) or through avro-c's generic value and
+ * avro_value_write() (reference 1). Both apply the same checks with the
+ * same messages; tests pin that they write the same bytes. Compiles the
+ * schema on every call, so it is for tests and tools. On success returns 0
+ * and *out is a malloc'd buffer the caller frees. */
+int rc_avro_encode_body(const char *schema_json, const json_t *obj, int reference, void **out, size_t *out_len,
+                        char *errstr, size_t errstr_size);
 
 #endif

@@ -14,6 +14,7 @@ typedef struct rc_ingest_conf {
     long webhook_timeout_ms;
     char *webhook_x_secret;
     const rc_node_t *sources; /* ingest.sources, bound by source.c */
+    long threads; /* normalising threads per batch; 0: one per CPU */
 } rc_ingest_conf_t;
 
 extern const rc_stage_t rc_stage_ingest;

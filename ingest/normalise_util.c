@@ -213,6 +213,12 @@ static int digits(const char *s, int n, int *out) {
     return 0;
 }
 
+/* Two decimal digits of "v" (0..99). */
+static void put2(char *o, int v) {
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+}
+
 /*
  * Canonicalises an RFC 3339 timestamp ("2026-11-21T08:01:02.345+01:00") to
  * UTC at whole seconds ("2026-11-21T07:01:02Z"). One fixed 20-character
@@ -268,7 +274,28 @@ int ts_canon(const char *s, size_t len, char *out, size_t out_size) {
         if (y < 0 || y > 9999)
             return -1;
     }
-    snprintf(out, out_size, "%04ld-%02d-%02dT%02d:%02d:%02dZ", y, M, D, h, mi, sec);
+    /* Written digit by digit: this runs twice per record (created_at and
+     * the ingestion time), and snprintf cost ~3,000 instructions a call. */
+    char t[21];
+    put2(t, (int)(y / 100));
+    put2(t + 2, (int)(y % 100));
+    t[4] = '-';
+    put2(t + 5, M);
+    t[7] = '-';
+    put2(t + 8, D);
+    t[10] = 'T';
+    put2(t + 11, h);
+    t[13] = ':';
+    put2(t + 14, mi);
+    t[16] = ':';
+    put2(t + 17, sec);
+    t[19] = 'Z';
+    t[20] = '\0';
+    if (out_size > 0) { /* truncated like snprintf would */
+        size_t n = out_size - 1 < 20 ? out_size - 1 : 20;
+        memcpy(out, t, n);
+        out[n] = '\0';
+    }
     return 0;
 }
 

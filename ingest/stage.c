@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "normalise.h"
@@ -39,6 +40,8 @@ static const rc_config_entry_t rc_ingest_table[] = {
      "x-twitter-webhooks-signature on every POST (docs/sources/x.md)."},
     {"sources", RC_CT_NODE, NULL, 0, 0, NULL, OFF(sources), 0,
      "Sources ingest reads from itself: a map of name -> {type: ..., ...} (docs/sources/)."},
+    {"threads", RC_CT_INT, "0", 0, 256, NULL, OFF(threads), 0,
+     "Threads that normalise a batch (0: one per CPU; 1: none besides the calling thread)."},
     RC_CONFIG_END};
 
 typedef struct rc_ingest {
@@ -105,9 +108,6 @@ static void rc_ingest_destroy(void *ctx) {
     free(ig);
 }
 
-/* Fills first[i] for each post: 1 = new, 0 = repeat. A Redis failure lets
- * the posts through (at-least-once downstream copes with a repeat; losing
- * posts because Redis blinked would be worse) and is counted. */
 /* The dedup key of a post: platform and version (rc_post_version(): an
  * edit keeps its post's id but is news once). */
 static char *rc_ingest_dedup_key(const json_t *post) {
@@ -204,6 +204,72 @@ static void rc_ingest_release(rc_ingest_t *ig, const rc_input_t *in) {
     json_decref(post);
 }
 
+/* Normalising is pure and most of a record's cost, so a batch is split
+ * between threads: each normalises a contiguous run of inputs into
+ * posts[] and origs[] (a repost's embedded original), or the reason into
+ * errs[] (malloc'd). Everything else (dead letters, the dedup round trip,
+ * producing) stays on the calling thread, in input order. */
+typedef struct {
+    rc_input_t **in;
+    json_t **posts, **origs;
+    char **errs;
+    const char *now;
+    size_t from, to;
+} rc_ingest_norm_t;
+
+static void *rc_ingest_norm_run(void *arg) {
+    rc_ingest_norm_t *job = arg;
+    char err[512];
+
+    for (size_t i = job->from; i < job->to; i++) {
+        job->posts[i] = rc_normalise_ex(job->in[i]->data, job->in[i]->len, job->now, RC_FMT_UNKNOWN, NULL,
+                                        &job->origs[i], err, sizeof(err));
+        if (!job->posts[i] && !(job->errs[i] = strdup(err)))
+            job->errs[i] = NULL; /* reported as "out of memory" by the caller */
+    }
+    return NULL;
+}
+
+/* How many threads normalise a batch of "n": the configured number (0:
+ * one per CPU), fewer when each would get under RC_INGEST_MIN_PER_THREAD
+ * records (starting a thread costs about as much as normalising a few). */
+#define RC_INGEST_MIN_PER_THREAD 64
+#define RC_INGEST_MAX_THREADS 64
+
+static size_t rc_ingest_norm_threads(const rc_ingest_conf_t *c, size_t n) {
+    long t = c->threads > 0 ? c->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    if (t < 1)
+        t = 1;
+    if (t > RC_INGEST_MAX_THREADS)
+        t = RC_INGEST_MAX_THREADS;
+    if ((size_t)t > n / RC_INGEST_MIN_PER_THREAD)
+        t = (long)(n / RC_INGEST_MIN_PER_THREAD);
+    return t < 1 ? 1 : (size_t)t;
+}
+
+/* Normalises in[0..n) into posts/origs/errs (each n long). */
+static void rc_ingest_normalise_batch(rc_ingest_t *ig, rc_input_t **in, size_t n, json_t **posts, json_t **origs,
+                                      char **errs, const char *now) {
+    size_t nt = rc_ingest_norm_threads(ig->conf, n), started = 0;
+    rc_ingest_norm_t jobs[RC_INGEST_MAX_THREADS];
+    pthread_t tids[RC_INGEST_MAX_THREADS];
+
+    /* Job 0 runs here; a thread that cannot be started leaves its share to
+     * this thread too. */
+    for (size_t t = 0; t < nt; t++)
+        jobs[t] = (rc_ingest_norm_t){in, posts, origs, errs, now, n * t / nt, n * (t + 1) / nt};
+    for (size_t t = 1; t < nt; t++) {
+        if (pthread_create(&tids[t], NULL, rc_ingest_norm_run, &jobs[t]))
+            break;
+        started = t;
+    }
+    rc_ingest_norm_run(&jobs[0]);
+    for (size_t t = started + 1; t < nt; t++)
+        rc_ingest_norm_run(&jobs[t]);
+    for (size_t t = 1; t <= started; t++)
+        pthread_join(tids[t], NULL);
+}
+
 /* Each input gives one Post, or two for a repost that embeds its original:
  * the original first (so a complaint first seen through a repost is not
  * lost), then the repost itself (event "repost", linked by repost_of). An
@@ -215,26 +281,27 @@ static int rc_ingest_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t 
     json_t **posts = calloc(cap ? cap : 1, sizeof(*posts));
     rc_input_t **item_in = calloc(cap ? cap : 1, sizeof(*item_in));
     int *first = calloc(cap ? cap : 1, sizeof(*first)), *is_orig = calloc(cap ? cap : 1, sizeof(*is_orig));
+    json_t **one = calloc(n ? 2 * n : 1, sizeof(*one)), **origs = one ? one + n : NULL;
+    char **errs = calloc(n ? n : 1, sizeof(*errs));
     char now[40], err[512];
     int ret = -1;
 
-    if (!posts || !item_in || !first || !is_orig)
+    if (!posts || !item_in || !first || !is_orig || !one || !errs)
         goto out;
     rc_now_rfc3339(now, sizeof(now));
+    rc_ingest_normalise_batch(ig, in, n, one, origs, errs, now);
     for (size_t i = 0; i < n; i++) {
-        rc_post_format_t fmt;
-        json_t *orig = NULL;
-        json_t *post = rc_normalise_ex(in[i]->data, in[i]->len, now, RC_FMT_UNKNOWN, &fmt, &orig, err, sizeof(err));
-        if (!post) {
+        if (!one[i]) {
+            snprintf(err, sizeof(err), "%s", errs[i] ? errs[i] : "out of memory");
             rc_worker_dead_letter(w, in[i], strstr(err, "JSON") ? "parse" : "validation", "%s", err);
             continue;
         }
-        if (orig) {
-            posts[m] = orig;
+        if (origs[i]) {
+            posts[m] = origs[i];
             item_in[m] = in[i];
             is_orig[m++] = 1;
         }
-        posts[m] = post;
+        posts[m] = one[i];
         item_in[m++] = in[i];
     }
     rc_ingest_dedup(ig, item_in, posts, m, first);
@@ -258,6 +325,10 @@ out:
     for (size_t k = 0; k < m; k++)
         json_decref(posts[k]);
     free(posts);
+    for (size_t i = 0; errs && i < n; i++)
+        free(errs[i]);
+    free(errs);
+    free(one);
     free(item_in);
     free(first);
     free(is_orig);
