@@ -535,7 +535,7 @@ out:
 }
 
 /* Parses a payload as json_loadb(buf, len, JSON_DECODE_ANY, jerr) does. */
-static json_t *payload_parse(const char *buf, size_t len, json_error_t *jerr) {
+json_t *rc_payload_parse(const char *buf, size_t len, json_error_t *jerr) {
     json_t *root = rc_payload_parse_fast(buf, len);
     return root ? root : json_loadb(buf, len, JSON_DECODE_ANY, jerr);
 }
@@ -657,7 +657,7 @@ json_t *rc_normalise_ex(const char *buf, size_t len, const char *now_rfc3339, rc
     /* JSON_DECODE_ANY so a bare string or number gets "not a JSON object"
      * rather than a parse error. NUL bytes in strings (\u0000) stay
      * rejected, so every string we copy is a proper C string too. */
-    root = payload_parse(buf, len, &jerr);
+    root = rc_payload_parse(buf, len, &jerr);
     if (!root) {
         if (errstr && errstr_size)
             snprintf(errstr, errstr_size, "line %d col %d: invalid JSON: %s", jerr.line, jerr.column, jerr.text);

@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "normalise.h"
 #include "util.h"
 
 #define OFF(f) offsetof(rc_x_conf_t, f)
@@ -334,7 +335,8 @@ rc_x_line_t rc_x_stream_line(const char *line, size_t len, char *id_out, size_t 
         ;
     if (i == len)
         return RC_X_LINE_HEARTBEAT;
-    if (!(root = json_loadb(line, len, 0, NULL)))
+    /* The stage parses the line again; the fast parser keeps this cheap. */
+    if (!(root = rc_payload_parse(line, len, NULL)))
         return RC_X_LINE_MALFORMED;
     data = json_object_get(root, "data");
     if (json_is_object(data)) {

@@ -20,10 +20,6 @@
 
 #include "normalise.h"
 
-/* Internal to ingest/normalise.c (its fast path, without the fallback);
- * declared here for this test only. */
-json_t *rc_payload_parse_fast(const char *buf, size_t len);
-
 static uint64_t rng = 0x2545F4914F6CDD1DULL;
 
 static uint64_t rnd(void) {
