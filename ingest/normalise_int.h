@@ -70,6 +70,7 @@ extern const rc_post_format_ops_t rc_format_x_activity;
 #define to_plain rc_n_to_plain
 #define is_word_ascii rc_n_is_word_ascii
 #define extract rc_n_extract
+#define list_add rc_n_list_add
 #define list_from_objects rc_n_list_from_objects
 #define list_from_strings rc_n_list_from_strings
 #define set_text rc_n_set_text
@@ -133,6 +134,10 @@ int extract(rc_nctx_t *c, json_t *arr, const char *text, size_t n, char sigil);
 int list_from_objects(rc_nctx_t *c, json_t *post, const char *field, const json_t *src, const char *where,
                       const char *key, const char *alt, char sigil);
 int list_from_strings(rc_nctx_t *c, json_t *post, const char *field, const json_t *src, char sigil);
+/* Appends (s, n) to "arr" (a leading sigil removed) unless empty, too long,
+ * already there (ASCII case-insensitively: @SWA and @swa are one account)
+ * or the list is full. */
+int list_add(rc_nctx_t *c, json_t *arr, const char *s, size_t n, char sigil);
 
 /* post.metrics from four of the platform's count fields (likes, reposts,
  * replies, quotes) of "src" (may be NULL). */

@@ -581,7 +581,7 @@ static int ascii_casecmp_n(const char *a, size_t an, const char *b, size_t bn) {
 /* Adds (s, n) to "arr" unless it is empty, too long, already there (ASCII
  * case-insensitively: @SWA and @swa are one account) or the list is full.
  * A leading "@" or "#" the caller left on is removed. */
-static int list_add(rc_nctx_t *c, json_t *arr, const char *s, size_t n, char sigil) {
+int list_add(rc_nctx_t *c, json_t *arr, const char *s, size_t n, char sigil) {
     size_t i;
     json_t *v;
 

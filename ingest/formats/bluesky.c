@@ -139,27 +139,6 @@ static int set_quote(rc_nctx_t *c, json_t *post, const json_t *record) {
     return 0;
 }
 
-/* Appends (s, n) to "arr" without a leading sigil, skipping repeats
- * (ASCII case-insensitive) and keeping the list within its limits. */
-static int list_push(rc_nctx_t *c, json_t *arr, const char *s, size_t n, char sigil) {
-    size_t i;
-    const json_t *v;
-
-    if (n > 0 && s[0] == sigil) {
-        s++;
-        n--;
-    }
-    if (n == 0 || n > RC_LIST_ITEM_MAX || json_array_size(arr) >= RC_LIST_MAX)
-        return 0;
-    json_array_foreach(arr, i, v) {
-        if (json_string_length(v) == n && strncasecmp(json_string_value(v), s, n) == 0)
-            return 0;
-    }
-    if (json_array_append_new(arr, json_stringn(s, n)) != 0)
-        return fail(c, "out of memory building a %s list", sigil == '@' ? "mention" : "hashtag");
-    return 0;
-}
-
 /* One facet feature: a mention adds a handle (from the text at the facet's
  * range) or the DID, a tag adds the tag; links and unknown features are
  * not ours to list. */
@@ -189,15 +168,15 @@ static int facet_feature(rc_nctx_t *c, const json_t *feat, const char *path, con
          * character) falls back to the DID, which is always right. */
         if (index && start < end && (size_t)end <= text_len && text[start] == '@' &&
             handle_usable(text + start + 1, (size_t)(end - start - 1)))
-            return list_push(c, mentions, text + start, (size_t)(end - start), '@');
-        return list_push(c, mentions, s, n, '@');
+            return list_add(c, mentions, text + start, (size_t)(end - start), '@');
+        return list_add(c, mentions, s, n, '@');
     }
     if (strcmp(type, "app.bsky.richtext.facet#tag") == 0) {
         if ((r = get_str(c, feat, path, "tag", RC_SHORT_MAX, &s, &n)) < 0)
             return -1;
         if (r == 0)
             return fail(c, "%s.tag missing", path);
-        return list_push(c, tags, s, n, '#');
+        return list_add(c, tags, s, n, '#');
     }
     return 0;
 }
@@ -240,7 +219,7 @@ static int set_facets(rc_nctx_t *c, json_t *post, const json_t *record, const ch
             fail(c, "record.tags[%zu]: expected a string, got %s", i, type_name(tag));
             goto out;
         }
-        if (list_push(c, tags, json_string_value(tag), json_string_length(tag), '#') != 0)
+        if (list_add(c, tags, json_string_value(tag), json_string_length(tag), '#') != 0)
             goto out;
     }
     rc = set_new(c, post, "mentions", mentions);

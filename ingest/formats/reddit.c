@@ -135,40 +135,8 @@ static int set_link_text(rc_nctx_t *c, json_t *post, const json_t *data, const c
     return r;
 }
 
-static int ascii_ieq(const char *a, size_t an, const char *b, size_t bn) {
-    if (an != bn)
-        return 0;
-    for (size_t i = 0; i < an; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (char)(y - 'A' + 'a');
-        if (x != y)
-            return 0;
-    }
-    return 1;
-}
-
 static int is_user_ch(unsigned char ch) {
     return is_word_ascii(ch) || ch == '-';
-}
-
-/* Appends user name (s, n) unless already listed (case-insensitively: Reddit
- * user names are) or the list is full. */
-static int mention_add(rc_nctx_t *c, json_t *arr, const char *s, size_t n) {
-    size_t i;
-    json_t *v;
-
-    if (json_array_size(arr) >= RC_LIST_MAX)
-        return 0;
-    json_array_foreach(arr, i, v) {
-        if (ascii_ieq(json_string_value(v), json_string_length(v), s, n))
-            return 0;
-    }
-    if (json_array_append_new(arr, json_stringn(s, n)) != 0)
-        return fail(c, "out of memory building the mention list");
-    return 0;
 }
 
 /*
@@ -204,7 +172,7 @@ static int set_mentions(rc_nctx_t *c, json_t *post, const char *text, size_t n) 
         start = j = i + 2;
         while (j < n && is_user_ch((unsigned char)text[j]))
             j++;
-        if (lead_ok && j - start >= 3 && j - start <= 20 && mention_add(c, arr, text + start, j - start) != 0)
+        if (lead_ok && j - start >= 3 && j - start <= 20 && list_add(c, arr, text + start, j - start, '@') != 0)
             goto fail;
         i = j > i + 2 ? j : i + 2;
     }
