@@ -20,76 +20,13 @@
 #include <cmocka.h>
 
 #include "normalise.h"
+#include "normalise_fixture.h"
 
-#define NOW "2026-11-21T12:00:00Z"
+/* A payload that must normalise as a Bluesky Jetstream event. */
+#define ok(payload) ok_as((payload), RC_FMT_BLUESKY, NULL)
+
 #define DID "did:plc:eygmaihciaxprqvxpfvl6flk"
 #define URI "at://" DID "/app.bsky.feed.post/3l3qo2vuowo2b"
-
-static char errbuf[512];
-
-static char *q(const char *s) {
-    char *d = strdup(s);
-    assert_non_null(d);
-    for (char *p = d; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    return d;
-}
-
-static json_t *ok(const char *payload) {
-    char *s = q(payload);
-    rc_post_format_t got = RC_FMT_UNKNOWN;
-    json_t *post = rc_normalise(s, strlen(s), NOW, &got, errbuf, sizeof(errbuf));
-
-    if (!post)
-        fail_msg("normalise failed: %s\n  payload: %s", errbuf, s);
-    free(s);
-    assert_int_equal(got, RC_FMT_BLUESKY);
-    return post;
-}
-
-static void err_is(const char *payload, const char *want) {
-    char *s = q(payload);
-    json_t *post = rc_normalise(s, strlen(s), NOW, NULL, errbuf, sizeof(errbuf));
-
-    if (post) {
-        json_decref(post);
-        fail_msg("expected failure \"%s\" for %s", want, s);
-    }
-    free(s);
-    assert_string_equal(errbuf, want);
-}
-
-static const char *str_at(const json_t *obj, const char *key) {
-    const json_t *v = json_object_get(obj, key);
-    if (!json_is_string(v))
-        fail_msg("%s is not a string", key);
-    return json_string_value(v);
-}
-
-static void null_at(const json_t *obj, const char *key) {
-    const json_t *v = json_object_get(obj, key);
-    assert_non_null(v);
-    assert_true(json_is_null(v));
-}
-
-static void list_is(const json_t *post, const char *key, ...) {
-    const json_t *arr = json_object_get(post, key);
-    va_list ap;
-    size_t i = 0;
-    const char *want;
-
-    assert_true(json_is_array(arr));
-    va_start(ap, key);
-    while ((want = va_arg(ap, const char *)) != NULL) {
-        if (i >= json_array_size(arr))
-            fail_msg("%s has %zu entries, expected more (next: %s)", key, json_array_size(arr), want);
-        assert_string_equal(json_string_value(json_array_get(arr, i)), want);
-        i++;
-    }
-    va_end(ap);
-    assert_int_equal(json_array_size(arr), i);
-}
 
 /* A reply that quotes another post, with a profile attached. */
 static const char *FULL =

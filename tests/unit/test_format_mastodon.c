@@ -16,33 +16,7 @@
 #include <cmocka.h>
 
 #include "normalise.h"
-
-#define NOW "2026-11-21T12:00:00Z"
-
-static char errbuf[512];
-
-/* The fixture file's bytes (caller frees). */
-static char *fixture(const char *name, size_t *len) {
-    const char *dir = getenv("RICOCHET_SOURCE_DIR");
-    char path[1024], *buf;
-    FILE *fp;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/tests/fixtures/mastodon/%s", dir ? dir : ".", name);
-    fp = fopen(path, "rb");
-    if (!fp)
-        fail_msg("cannot open %s", path);
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    buf[n] = '\0';
-    fclose(fp);
-    *len = (size_t)n;
-    return buf;
-}
+#include "normalise_fixture.h"
 
 /* Normalises "s" as Mastodon (or detected when "only" is RC_FMT_UNKNOWN),
  * which must succeed; the embedded original, if any, goes to *orig. */
@@ -55,76 +29,23 @@ static json_t *norm(const char *s, size_t len, rc_post_format_t only, json_t **o
 }
 
 static json_t *norm_fixture(const char *name, json_t **orig) {
+    char rel[256], *s;
     size_t len;
-    char *s = fixture(name, &len);
-    json_t *p = norm(s, len, RC_FMT_UNKNOWN, orig);
+    json_t *p;
+
+    snprintf(rel, sizeof(rel), "tests/fixtures/mastodon/%s", name);
+    s = rc_nfx_read(rel, &len);
+    p = norm(s, len, RC_FMT_UNKNOWN, orig);
     free(s);
     return p;
 }
 
-/* Single quotes to double quotes, for readable inline payloads. */
+/* A readable single-quoted payload (any form), which must normalise. */
 static json_t *norm_q(const char *payload, json_t **orig) {
-    char *s = strdup(payload);
-    json_t *p;
-    assert_non_null(s);
-    for (char *c = s; *c; c++)
-        if (*c == '\'')
-            *c = '"';
-    p = norm(s, strlen(s), RC_FMT_UNKNOWN, orig);
+    char *s = q(payload);
+    json_t *p = norm(s, strlen(s), RC_FMT_UNKNOWN, orig);
     free(s);
     return p;
-}
-
-static void err_q(const char *payload, const char *want) {
-    char *s = strdup(payload);
-    json_t *p;
-    assert_non_null(s);
-    for (char *c = s; *c; c++)
-        if (*c == '\'')
-            *c = '"';
-    p = rc_normalise(s, strlen(s), NOW, NULL, errbuf, sizeof(errbuf));
-    if (p) {
-        json_decref(p);
-        fail_msg("expected failure \"%s\" for %s", want, s);
-    }
-    free(s);
-    assert_string_equal(errbuf, want);
-}
-
-static const char *str_at(const json_t *o, const char *key) {
-    const json_t *v = json_object_get(o, key);
-    if (!json_is_string(v))
-        fail_msg("%s is not a string", key);
-    return json_string_value(v);
-}
-
-static json_int_t int_at(const json_t *o, const char *key) {
-    const json_t *v = json_object_get(o, key);
-    assert_true(json_is_integer(v));
-    return json_integer_value(v);
-}
-
-static void is_null(const json_t *o, const char *key) {
-    if (!json_is_null(json_object_get(o, key)))
-        fail_msg("%s is not null", key);
-}
-
-/* The list field is exactly the NULL-terminated strings given. */
-static void list_is(const json_t *post, const char *key, ...) {
-    const json_t *arr = json_object_get(post, key);
-    va_list ap;
-    size_t i = 0;
-    const char *want;
-
-    assert_true(json_is_array(arr));
-    va_start(ap, key);
-    while ((want = va_arg(ap, const char *)) != NULL) {
-        assert_true(i < json_array_size(arr));
-        assert_string_equal(json_string_value(json_array_get(arr, i)), want);
-        i++;
-    }
-    va_end(ap);
-    assert_int_equal(json_array_size(arr), i);
 }
 
 static void test_status_html_with_mention_hashtag_and_hidden_link_parts_becomes_plain_text(void **state) {
@@ -141,10 +62,10 @@ static void test_status_html_with_mention_hashtag_and_hidden_link_parts_becomes_
     assert_string_equal(str_at(p, "url"), "https://toot.example/@miket/115580042867716989");
     assert_string_equal(str_at(p, "lang"), "en");
     assert_string_equal(str_at(p, "created_at"), "2026-11-21T06:51:22Z");
-    is_null(p, "repost_of");
-    is_null(p, "quote_of");
-    is_null(p, "edit_of");
-    is_null(p, "conversation_id");
+    null_at(p, "repost_of");
+    null_at(p, "quote_of");
+    null_at(p, "edit_of");
+    null_at(p, "conversation_id");
     list_is(p, "mentions", "SWA@airline.social", NULL);
     list_is(p, "hashtags", "refund", NULL);
     assert_int_equal(int_at(json_object_get(p, "metrics"), "quotes"), 1);
@@ -185,7 +106,7 @@ static void test_reblogged_status_is_normalised_as_the_embedded_original(void **
     assert_string_equal(str_at(orig, "text"), "flights cancelled at DEN, no hotel vouchers #travel");
     assert_string_equal(str_at(orig, "url"), "https://toot.example/@miket/115580042867716989");
     assert_string_equal(str_at(orig, "source_format"), "mastodon");
-    is_null(orig, "repost_of");
+    null_at(orig, "repost_of");
     assert_int_equal(int_at(json_object_get(orig, "metrics"), "likes"), 30);
     json_decref(p);
     json_decref(orig);
@@ -226,7 +147,7 @@ static void test_edited_at_makes_an_edit_under_the_same_id(void **state) {
     assert_string_equal(str_at(p, "id"), "115580042867716989");
     assert_string_equal(str_at(p, "text"), "edited: refund arrived after all");
     assert_string_equal(str_at(p, "created_at"), "2026-11-21T06:51:22Z");
-    is_null(p, "edit_of"); /* Mastodon keeps the id across edits */
+    null_at(p, "edit_of"); /* Mastodon keeps the id across edits */
     json_decref(p);
 }
 
@@ -237,11 +158,11 @@ static void test_stream_edit_marker_makes_an_edit(void **state) {
     (void)state;
     assert_string_equal(str_at(p, "event"), "edit");
     json_decref(p);
-    err_q("{'id': '5', 'content': 'x', 'ricochet_event': 'delete', 'account': {'id': '1', 'acct': 'a'}}",
+    err_is("{'id': '5', 'content': 'x', 'ricochet_event': 'delete', 'account': {'id': '1', 'acct': 'a'}}",
           "mastodon: ricochet_event: \"delete\" is not \"edit\"");
-    err_q("{'id': '5', 'content': 'x', 'ricochet_event': 1, 'account': {'id': '1', 'acct': 'a'}}",
+    err_is("{'id': '5', 'content': 'x', 'ricochet_event': 1, 'account': {'id': '1', 'acct': 'a'}}",
           "mastodon: ricochet_event: expected a string, got an integer");
-    err_q("{'id': '5', 'content': 'x', 'edited_at': 1, 'account': {'id': '1', 'acct': 'a'}}",
+    err_is("{'id': '5', 'content': 'x', 'edited_at': 1, 'account': {'id': '1', 'acct': 'a'}}",
           "mastodon: edited_at: expected a string, got an integer");
 }
 
@@ -251,7 +172,7 @@ static void test_quote_sets_quote_of_and_drops_the_quote_inline_fallback(void **
     assert_string_equal(str_at(p, "quote_of"), "115580042867716989");
     assert_string_equal(str_at(p, "text"), "same thing happened to me last month");
     assert_string_equal(str_at(p, "event"), "post");
-    is_null(p, "repost_of");
+    null_at(p, "repost_of");
     assert_null(orig);
     json_decref(p);
 }
@@ -267,11 +188,11 @@ static void test_shallow_quote_gives_quoted_status_id(void **state) {
     p = norm_q("{'id': '5', 'content': '<p>x</p>', 'quote': {'state': 'revoked', 'quoted_status': null},"
                " 'account': {'id': '1', 'acct': 'a'}}",
                NULL);
-    is_null(p, "quote_of");
+    null_at(p, "quote_of");
     json_decref(p);
-    err_q("{'id': '5', 'content': 'x', 'quote': 'yes', 'account': {'id': '1', 'acct': 'a'}}",
+    err_is("{'id': '5', 'content': 'x', 'quote': 'yes', 'account': {'id': '1', 'acct': 'a'}}",
           "mastodon: quote: expected an object, got a string");
-    err_q("{'id': '5', 'content': 'x', 'quote': {'quoted_status': []}, 'account': {'id': '1', 'acct': 'a'}}",
+    err_is("{'id': '5', 'content': 'x', 'quote': {'quoted_status': []}, 'account': {'id': '1', 'acct': 'a'}}",
           "mastodon: quote.quoted_status: expected an object, got an array");
 }
 
@@ -317,7 +238,7 @@ static void test_rich_text_blocks_end_lines_and_paragraphs(void **state) {
 
 static void test_mention_notification_status_normalises(void **state) {
     size_t len;
-    char *s = fixture("notification_mention.json", &len);
+    char *s = rc_nfx_read("tests/fixtures/mastodon/notification_mention.json", &len);
     json_error_t jerr;
     json_t *n = json_loadb(s, len, 0, &jerr), *p;
     (void)state;

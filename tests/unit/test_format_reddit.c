@@ -18,19 +18,10 @@
 #include <cmocka.h>
 
 #include "normalise.h"
+#include "normalise_fixture.h"
 
-#define NOW "2026-11-21T12:00:00Z"
-
-static char errbuf[512];
-
-static char *q(const char *s) {
-    char *d = strdup(s);
-    assert_non_null(d);
-    for (char *p = d; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    return d;
-}
+/* A payload that must normalise as a Reddit child. */
+#define ok(payload, orig) ok_as((payload), RC_FMT_REDDIT, (orig))
 
 /* The fixture listing "name" (tests/fixtures/reddit/<name>). */
 static json_t *listing(const char *name) {
@@ -63,70 +54,8 @@ static json_t *child_post(const char *name, size_t i, json_t **orig) {
     return post;
 }
 
-static json_t *ok(const char *payload, json_t **orig) {
-    char *s = q(payload);
-    rc_post_format_t fmt = RC_FMT_UNKNOWN;
-    json_t *post = rc_normalise_ex(s, strlen(s), NOW, RC_FMT_UNKNOWN, &fmt, orig, errbuf, sizeof(errbuf));
-
-    if (!post)
-        fail_msg("normalise failed: %s\n  payload: %s", errbuf, s);
-    assert_int_equal(fmt, RC_FMT_REDDIT);
-    free(s);
-    return post;
-}
-
-static void err_is(const char *payload, const char *want) {
-    char *s = q(payload);
-    json_t *post = rc_normalise(s, strlen(s), NOW, NULL, errbuf, sizeof(errbuf));
-
-    if (post) {
-        json_decref(post);
-        fail_msg("expected failure \"%s\" for %s", want, s);
-    }
-    free(s);
-    assert_string_equal(errbuf, want);
-}
-
-static const char *str_at(const json_t *obj, const char *key) {
-    const json_t *v = json_object_get(obj, key);
-    if (!json_is_string(v))
-        fail_msg("%s is not a string", key);
-    return json_string_value(v);
-}
-
-static json_int_t int_at(const json_t *obj, const char *key) {
-    const json_t *v = json_object_get(obj, key);
-    assert_true(json_is_integer(v));
-    return json_integer_value(v);
-}
-
 static json_int_t metric(const json_t *post, const char *key) {
     return int_at(json_object_get(post, "metrics"), key);
-}
-
-static void assert_null_at(const json_t *obj, const char *key) {
-    const json_t *v = json_object_get(obj, key);
-    if (!json_is_null(v))
-        fail_msg("%s should be null", key);
-}
-
-/* The list field "key" is exactly the NULL-terminated strings given. */
-static void list_is(const json_t *post, const char *key, ...) {
-    const json_t *arr = json_object_get(post, key);
-    va_list ap;
-    size_t i = 0;
-    const char *want;
-
-    assert_true(json_is_array(arr));
-    va_start(ap, key);
-    while ((want = va_arg(ap, const char *))) {
-        if (i >= json_array_size(arr))
-            fail_msg("%s has %zu entries, expected more (missing \"%s\")", key, json_array_size(arr), want);
-        assert_string_equal(json_string_value(json_array_get(arr, i)), want);
-        i++;
-    }
-    va_end(ap);
-    assert_int_equal(json_array_size(arr), i);
 }
 
 /* ---- links -------------------------------------------------------------- */
@@ -142,7 +71,7 @@ static void test_link_maps_every_field(void **state) {
     assert_string_equal(str_at(p, "event"), "post");
     assert_string_equal(str_at(a, "id"), "t2_8si64");
     assert_string_equal(str_at(a, "handle"), "wanderer_42");
-    assert_null_at(a, "name");
+    null_at(a, "name");
     assert_int_equal(int_at(a, "followers"), 0);
     assert_true(json_is_false(json_object_get(a, "verified")));
     /* Title and selftext, &amp; decoded. */
@@ -152,12 +81,12 @@ static void test_link_maps_every_field(void **state) {
     assert_string_equal(str_at(p, "created_at"), "2024-11-21T10:45:00Z");
     assert_string_equal(str_at(p, "url"),
                         "https://www.reddit.com/r/travel/comments/1h2k3c/lost_luggage_at_fra_airline_not_answering/");
-    assert_null_at(p, "in_reply_to");
+    null_at(p, "in_reply_to");
     assert_string_equal(str_at(p, "conversation_id"), "t3_1h2k3c");
-    assert_null_at(p, "lang");
-    assert_null_at(p, "repost_of");
-    assert_null_at(p, "quote_of");
-    assert_null_at(p, "edit_of");
+    null_at(p, "lang");
+    null_at(p, "repost_of");
+    null_at(p, "quote_of");
+    null_at(p, "edit_of");
     list_is(p, "mentions", "SkyWays", NULL);
     list_is(p, "hashtags", "lostluggage", NULL);
     assert_int_equal(metric(p, "likes"), 12);
@@ -173,7 +102,7 @@ static void test_link_with_edited_time_is_an_edit_of_the_same_id(void **state) {
     assert_string_equal(str_at(p, "event"), "edit");
     assert_string_equal(str_at(p, "id"), "t3_1h2k3b");
     /* Reddit keeps the id across edits: nothing to point back to. */
-    assert_null_at(p, "edit_of");
+    null_at(p, "edit_of");
     assert_string_equal(str_at(p, "text"), "Best time to visit Lisbon?\n\nThinking of May. EDIT: booked, thanks all!");
     assert_string_equal(str_at(p, "created_at"), "2024-11-21T10:43:20Z");
     json_decref(p);
@@ -291,7 +220,7 @@ static void test_crosspost_is_a_repost_carrying_the_original(void **state) {
     assert_non_null(orig);
     assert_string_equal(str_at(orig, "id"), "t3_1h1o1");
     assert_string_equal(str_at(orig, "event"), "post");
-    assert_null_at(orig, "repost_of");
+    null_at(orig, "repost_of");
     assert_string_equal(str_at(json_object_get(orig, "author"), "id"), "t2_0r1g");
     assert_string_equal(str_at(orig, "created_at"), "2024-11-20T10:53:20Z");
     assert_string_equal(str_at(orig, "url"),
@@ -376,10 +305,10 @@ static void test_missing_created_utc_is_the_ingestion_time(void **state) {
 static void test_unsafe_permalink_makes_no_url(void **state) {
     json_t *p =
         ok("{'kind':'t1','data':{'name':'t1_a','body':'hi','author':'x','permalink':'//evil.example/x'}}", NULL);
-    assert_null_at(p, "url");
+    null_at(p, "url");
     json_decref(p);
     p = ok("{'kind':'t1','data':{'name':'t1_a','body':'hi','author':'x','permalink':'/r/a b/'}}", NULL);
-    assert_null_at(p, "url");
+    null_at(p, "url");
     json_decref(p);
 }
 

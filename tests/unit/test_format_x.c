@@ -18,89 +18,7 @@
 #include <cmocka.h>
 
 #include "normalise.h"
-
-#define NOW "2026-11-21T12:00:00Z"
-
-static char errbuf[512];
-
-static char *q(const char *s) {
-    char *d = strdup(s);
-    assert_non_null(d);
-    for (char *p = d; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    return d;
-}
-
-/* Normalises a single-quoted payload, which must succeed as "fmt"; the
- * embedded original (or NULL) goes to *orig when "orig" is non-NULL. */
-static json_t *ok_as(const char *payload, rc_post_format_t fmt, json_t **orig) {
-    char *s = q(payload);
-    rc_post_format_t got = RC_FMT_UNKNOWN;
-    json_t *o = NULL;
-    json_t *post = rc_normalise_ex(s, strlen(s), NOW, RC_FMT_UNKNOWN, &got, &o, errbuf, sizeof(errbuf));
-
-    if (!post)
-        fail_msg("normalise failed: %s\n  payload: %s", errbuf, s);
-    free(s);
-    assert_int_equal(got, fmt);
-    if (orig)
-        *orig = o;
-    else
-        json_decref(o);
-    return post;
-}
-
-static void err_is(const char *payload, const char *want) {
-    char *s = q(payload);
-    json_t *post = rc_normalise(s, strlen(s), NOW, NULL, errbuf, sizeof(errbuf));
-
-    if (post) {
-        json_decref(post);
-        fail_msg("expected failure \"%s\" for %s", want, s);
-    }
-    free(s);
-    assert_string_equal(errbuf, want);
-}
-
-static const char *str_at(const json_t *obj, const char *key) {
-    const json_t *v = json_object_get(obj, key);
-    if (!json_is_string(v))
-        fail_msg("%s is not a string", key);
-    return json_string_value(v);
-}
-
-static const char *author_str(const json_t *post, const char *key) {
-    return str_at(json_object_get(post, "author"), key);
-}
-
-static json_int_t int_at(const json_t *obj, const char *key) {
-    const json_t *v = json_object_get(obj, key);
-    assert_true(json_is_integer(v));
-    return json_integer_value(v);
-}
-
-static void is_null(const json_t *obj, const char *key) {
-    assert_non_null(json_object_get(obj, key));
-    assert_true(json_is_null(json_object_get(obj, key)));
-}
-
-static void list_is(const json_t *post, const char *key, ...) {
-    const json_t *arr = json_object_get(post, key);
-    va_list ap;
-    size_t i = 0;
-    const char *want;
-
-    assert_true(json_is_array(arr));
-    va_start(ap, key);
-    while ((want = va_arg(ap, const char *)) != NULL) {
-        assert_true(i < json_array_size(arr));
-        assert_string_equal(json_string_value(json_array_get(arr, i)), want);
-        i++;
-    }
-    va_end(ap);
-    assert_int_equal(json_array_size(arr), i);
-}
+#include "normalise_fixture.h"
 
 /* ---- X API v2 -------------------------------------------------------- */
 
@@ -135,8 +53,8 @@ static void test_x_v2_retweet_is_a_repost_by_the_retweeter_with_the_original_tex
     assert_string_equal(author_str(p, "handle"), "amplifier");
     assert_string_equal(str_at(p, "text"), "RUDEST AGENT IN DENVER. KIMBERLY S. GATE C39. #fail");
     assert_string_equal(str_at(p, "url"), "https://x.com/amplifier/status/1993000000000000002");
-    is_null(p, "quote_of");
-    is_null(p, "edit_of");
+    null_at(p, "quote_of");
+    null_at(p, "edit_of");
     json_decref(orig);
     json_decref(p);
 }
@@ -154,7 +72,7 @@ static void test_x_v2_retweet_embeds_the_included_original_as_its_own_post(void 
     assert_string_equal(str_at(orig, "created_at"), "2026-11-21T08:01:02Z");
     assert_int_equal(int_at(json_object_get(orig, "metrics"), "likes"), 312);
     assert_string_equal(str_at(orig, "source_format"), "x_v2");
-    is_null(orig, "repost_of");
+    null_at(orig, "repost_of");
     list_is(orig, "hashtags", "fail", NULL);
     json_decref(orig);
     json_decref(p);
@@ -222,8 +140,8 @@ static void test_x_v2_quote_sets_quote_of_and_stays_a_post(void **state) {
     (void)state;
     assert_string_equal(str_at(p, "event"), "post");
     assert_string_equal(str_at(p, "quote_of"), "6");
-    is_null(p, "repost_of");
-    is_null(p, "in_reply_to");
+    null_at(p, "repost_of");
+    null_at(p, "in_reply_to");
     json_decref(p);
 }
 
@@ -247,9 +165,9 @@ static void test_x_v2_first_version_or_single_history_is_a_plain_post(void **sta
                       RC_FMT_X_V2, NULL);
     (void)state;
     assert_string_equal(str_at(a, "event"), "post");
-    is_null(a, "edit_of");
+    null_at(a, "edit_of");
     assert_string_equal(str_at(b, "event"), "post");
-    is_null(b, "edit_of");
+    null_at(b, "edit_of");
     json_decref(a);
     json_decref(b);
 }
@@ -327,8 +245,8 @@ static void test_x_activity_tweet_maps_every_post_field(void **state) {
     assert_int_equal(int_at(m, "replies"), 41);
     assert_int_equal(int_at(m, "quotes"), 19);
     assert_string_equal(str_at(p, "source_format"), "x_activity");
-    is_null(p, "edit_of");
-    is_null(p, "repost_of");
+    null_at(p, "edit_of");
+    null_at(p, "repost_of");
     json_decref(p);
 }
 

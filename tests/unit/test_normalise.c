@@ -17,81 +17,10 @@
 #include <cmocka.h>
 
 #include "normalise.h"
+#include "normalise_fixture.h"
 
-#define NOW "2026-11-21T12:00:00Z"
-
-static char errbuf[512];
-
-/* Copy of "s" with ' turned into ". Caller frees. */
-static char *q(const char *s) {
-    char *d = strdup(s);
-    assert_non_null(d);
-    for (char *p = d; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    return d;
-}
-
-/* Normalises a single-quoted payload, which must succeed; "fmt" is the
- * form it must be recognised as. Returns a new reference. */
-static json_t *ok_as(const char *payload, rc_post_format_t fmt) {
-    char *s = q(payload);
-    rc_post_format_t got = RC_FMT_UNKNOWN;
-    json_t *post = rc_normalise(s, strlen(s), NOW, &got, errbuf, sizeof(errbuf));
-
-    if (!post)
-        fail_msg("normalise failed: %s\n  payload: %s", errbuf, s);
-    free(s);
-    assert_int_equal(got, fmt);
-    return post;
-}
-
-/* Normalises a single-quoted payload, which must fail with exactly "want". */
-static void err_is(const char *payload, const char *want) {
-    char *s = q(payload);
-    json_t *post = rc_normalise(s, strlen(s), NOW, NULL, errbuf, sizeof(errbuf));
-
-    if (post) {
-        json_decref(post);
-        fail_msg("expected failure \"%s\" for %s", want, s);
-    }
-    free(s);
-    assert_string_equal(errbuf, want);
-}
-
-static const char *str_at(const json_t *post, const char *key) {
-    const json_t *v = json_object_get(post, key);
-    assert_true(json_is_string(v));
-    return json_string_value(v);
-}
-
-static const char *author_str(const json_t *post, const char *key) {
-    return str_at(json_object_get(post, "author"), key);
-}
-
-static json_int_t int_at(const json_t *obj, const char *key) {
-    const json_t *v = json_object_get(obj, key);
-    assert_true(json_is_integer(v));
-    return json_integer_value(v);
-}
-
-/* The list field "key" is exactly the NULL-terminated strings given. */
-static void list_is(const json_t *post, const char *key, ...) {
-    const json_t *arr = json_object_get(post, key);
-    va_list ap;
-    size_t i = 0;
-    const char *want;
-
-    assert_true(json_is_array(arr));
-    va_start(ap, key);
-    while ((want = va_arg(ap, const char *)) != NULL) {
-        assert_true(i < json_array_size(arr));
-        assert_string_equal(json_string_value(json_array_get(arr, i)), want);
-        i++;
-    }
-    va_end(ap);
-    assert_int_equal(json_array_size(arr), i);
-}
+/* A payload that must normalise as "fmt" (its embedded original dropped). */
+#define ok_post(payload, fmt) ok_as((payload), (fmt), NULL)
 
 static const char *X_FULL =
     "{'data': {'id': '1992000000000000001', 'edit_history_tweet_ids': ['1992000000000000001'],"
@@ -152,9 +81,9 @@ static void test_post_has_exactly_the_fields_of_post_avsc_in_order(void **state)
     snprintf(path, sizeof(path), "%s/schemas/post.avsc", src);
     schema = json_load_file(path, 0, &jerr);
     assert_non_null(schema);
-    posts[0] = ok_as(X_FULL, RC_FMT_X_V2);
-    posts[1] = ok_as("{'id': '1', 'content': '<p>hi</p>', 'account': {'id': '2', 'acct': 'a'}}", RC_FMT_MASTODON);
-    posts[2] = ok_as("{'id': 'g1', 'text': 'hi', 'author': {'handle': 'h'}}", RC_FMT_GENERIC);
+    posts[0] = ok_post(X_FULL, RC_FMT_X_V2);
+    posts[1] = ok_post("{'id': '1', 'content': '<p>hi</p>', 'account': {'id': '2', 'acct': 'a'}}", RC_FMT_MASTODON);
+    posts[2] = ok_post("{'id': 'g1', 'text': 'hi', 'author': {'handle': 'h'}}", RC_FMT_GENERIC);
     for (int i = 0; i < 3; i++) {
         avsc_fields(schema, want, sizeof(want));
         obj_keys(posts[i], got, sizeof(got));
@@ -197,7 +126,7 @@ static void test_detect_recognises_each_form_and_names_it(void **state) {
 /* ---- X API v2 -------------------------------------------------------- */
 
 static void test_x_v2_payload_takes_author_from_includes(void **state) {
-    json_t *p = ok_as(X_FULL, RC_FMT_X_V2);
+    json_t *p = ok_post(X_FULL, RC_FMT_X_V2);
     const json_t *author = json_object_get(p, "author");
     (void)state;
     assert_string_equal(str_at(p, "platform"), "x");
@@ -215,7 +144,7 @@ static void test_x_v2_payload_takes_author_from_includes(void **state) {
 }
 
 static void test_x_v2_unescapes_text_and_maps_public_metrics(void **state) {
-    json_t *p = ok_as(X_FULL, RC_FMT_X_V2);
+    json_t *p = ok_post(X_FULL, RC_FMT_X_V2);
     const json_t *m = json_object_get(p, "metrics");
     (void)state;
     assert_string_equal(str_at(p, "text"),
@@ -229,7 +158,7 @@ static void test_x_v2_unescapes_text_and_maps_public_metrics(void **state) {
 
 static void test_x_v2_mentions_and_hashtags_come_from_entities(void **state) {
     /* The entities win over the text: "@ghost" in the text is not listed. */
-    json_t *p = ok_as("{'data': {'id': '5', 'text': '@ghost hi @SWA #Snow', 'author_id': '9',"
+    json_t *p = ok_post("{'data': {'id': '5', 'text': '@ghost hi @SWA #Snow', 'author_id': '9',"
                       " 'entities': {'mentions': [{'username': 'SWA'}, {'username': 'swa'}],"
                       "              'hashtags': [{'tag': 'Snow'}]}}}",
                       RC_FMT_X_V2);
@@ -240,7 +169,7 @@ static void test_x_v2_mentions_and_hashtags_come_from_entities(void **state) {
 }
 
 static void test_x_v2_without_entities_extracts_mentions_and_hashtags_from_text(void **state) {
-    json_t *p = ok_as("{'data': {'id': '5', 'text': 'hi @SWA and @bob@toot.example. #DEN… #1 C#', 'author_id': '9'}}",
+    json_t *p = ok_post("{'data': {'id': '5', 'text': 'hi @SWA and @bob@toot.example. #DEN… #1 C#', 'author_id': '9'}}",
                       RC_FMT_X_V2);
     (void)state;
     list_is(p, "mentions", "SWA", "bob@toot.example", NULL);
@@ -249,8 +178,8 @@ static void test_x_v2_without_entities_extracts_mentions_and_hashtags_from_text(
 }
 
 static void test_x_v2_reply_reference_sets_in_reply_to_and_conversation(void **state) {
-    json_t *p = ok_as(X_FULL, RC_FMT_X_V2);
-    json_t *plain = ok_as("{'data': {'id': '6', 'text': 't', 'author_id': '9',"
+    json_t *p = ok_post(X_FULL, RC_FMT_X_V2);
+    json_t *plain = ok_post("{'data': {'id': '6', 'text': 't', 'author_id': '9',"
                           " 'referenced_tweets': [{'type': 'quoted', 'id': '3'}]}}",
                           RC_FMT_X_V2);
     (void)state;
@@ -263,7 +192,7 @@ static void test_x_v2_reply_reference_sets_in_reply_to_and_conversation(void **s
 }
 
 static void test_x_v2_author_missing_from_includes_uses_author_id_as_handle(void **state) {
-    json_t *p = ok_as("{'data': {'id': '77', 'text': 't', 'author_id': '42'},"
+    json_t *p = ok_post("{'data': {'id': '77', 'text': 't', 'author_id': '42'},"
                       " 'includes': {'users': [{'id': '43', 'username': 'someone_else'}, 7]}}",
                       RC_FMT_X_V2);
     const json_t *author = json_object_get(p, "author");
@@ -280,7 +209,7 @@ static void test_x_v2_author_missing_from_includes_uses_author_id_as_handle(void
 }
 
 static void test_x_v2_note_tweet_text_replaces_truncated_text(void **state) {
-    json_t *p = ok_as("{'data': {'id': '8', 'text': 'Long story short…', 'author_id': '9',"
+    json_t *p = ok_post("{'data': {'id': '8', 'text': 'Long story short…', 'author_id': '9',"
                       " 'note_tweet': {'text': 'Long story short: my bag went to OAK'}}}",
                       RC_FMT_X_V2);
     (void)state;
@@ -289,10 +218,10 @@ static void test_x_v2_note_tweet_text_replaces_truncated_text(void **state) {
 }
 
 static void test_x_v2_verified_type_counts_as_verified(void **state) {
-    json_t *p = ok_as("{'data': {'id': '8', 'text': 't', 'author_id': '9'},"
+    json_t *p = ok_post("{'data': {'id': '8', 'text': 't', 'author_id': '9'},"
                       " 'includes': {'users': [{'id': '9', 'username': 'u', 'verified_type': 'blue'}]}}",
                       RC_FMT_X_V2);
-    json_t *n = ok_as("{'data': {'id': '8', 'text': 't', 'author_id': '9'},"
+    json_t *n = ok_post("{'data': {'id': '8', 'text': 't', 'author_id': '9'},"
                       " 'includes': {'users': [{'id': '9', 'username': 'u', 'verified_type': 'none'}]}}",
                       RC_FMT_X_V2);
     (void)state;
@@ -303,11 +232,11 @@ static void test_x_v2_verified_type_counts_as_verified(void **state) {
 }
 
 static void test_created_at_is_canonicalised_to_utc_whole_seconds(void **state) {
-    json_t *a = ok_as("{'data': {'id': '1', 'text': 't', 'author_id': '9', 'created_at': '2026-11-21T00:30:15.9-02:00'}}",
+    json_t *a = ok_post("{'data': {'id': '1', 'text': 't', 'author_id': '9', 'created_at': '2026-11-21T00:30:15.9-02:00'}}",
                       RC_FMT_X_V2);
-    json_t *b = ok_as("{'id': '1', 'text': 't', 'author': {'id': 'a'}, 'created_at': '2026-03-01T00:10:00+01:00'}",
+    json_t *b = ok_post("{'id': '1', 'text': 't', 'author': {'id': 'a'}, 'created_at': '2026-03-01T00:10:00+01:00'}",
                       RC_FMT_GENERIC);
-    json_t *c = ok_as("{'id': '1', 'text': 't', 'author': {'id': 'a'}, 'created_at': '2026-12-31t23:59:60z'}",
+    json_t *c = ok_post("{'id': '1', 'text': 't', 'author': {'id': 'a'}, 'created_at': '2026-12-31t23:59:60z'}",
                       RC_FMT_GENERIC);
     (void)state;
     assert_string_equal(str_at(a, "created_at"), "2026-11-21T02:30:15Z");
@@ -337,7 +266,7 @@ static const char *MASTO_FULL =
     " 'tags': [{'name': 'refund', 'url': 'https://toot.example/tags/refund'}], 'emojis': []}";
 
 static void test_mastodon_html_content_becomes_plain_text_with_entities_decoded(void **state) {
-    json_t *p = ok_as(MASTO_FULL, RC_FMT_MASTODON);
+    json_t *p = ok_post(MASTO_FULL, RC_FMT_MASTODON);
     (void)state;
     assert_string_equal(str_at(p, "text"), "Still no refund from @SWA & it's been 3 weeks <sigh> \"ok\" \xF0\x9F\x98\x80"
                                            "\xC3\xA9 #refund\n\nCase LZ3BRC\nflight 3050\nthanks");
@@ -345,7 +274,7 @@ static void test_mastodon_html_content_becomes_plain_text_with_entities_decoded(
 }
 
 static void test_mastodon_account_maps_to_author_with_acct_as_handle(void **state) {
-    json_t *p = ok_as(MASTO_FULL, RC_FMT_MASTODON);
+    json_t *p = ok_post(MASTO_FULL, RC_FMT_MASTODON);
     const json_t *author = json_object_get(p, "author");
     (void)state;
     assert_string_equal(str_at(p, "platform"), "mastodon");
@@ -359,7 +288,7 @@ static void test_mastodon_account_maps_to_author_with_acct_as_handle(void **stat
 }
 
 static void test_mastodon_reply_url_lang_metrics_mentions_and_tags(void **state) {
-    json_t *p = ok_as(MASTO_FULL, RC_FMT_MASTODON);
+    json_t *p = ok_post(MASTO_FULL, RC_FMT_MASTODON);
     const json_t *m = json_object_get(p, "metrics");
     (void)state;
     assert_string_equal(str_at(p, "in_reply_to"), "115580000000000001");
@@ -377,7 +306,7 @@ static void test_mastodon_reply_url_lang_metrics_mentions_and_tags(void **state)
 }
 
 static void test_mastodon_url_falls_back_to_uri_and_handle_to_username(void **state) {
-    json_t *p = ok_as("{'id': '1', 'content': '', 'url': null, 'uri': 'https://h.example/s/1',"
+    json_t *p = ok_post("{'id': '1', 'content': '', 'url': null, 'uri': 'https://h.example/s/1',"
                       " 'account': {'id': '2', 'username': 'ann', 'display_name': ''}}",
                       RC_FMT_MASTODON);
     (void)state;
@@ -389,7 +318,7 @@ static void test_mastodon_url_falls_back_to_uri_and_handle_to_username(void **st
 }
 
 static void test_mastodon_reblog_is_a_repost_by_the_reblogger(void **state) {
-    json_t *p = ok_as("{'id': '900', 'content': '', 'account': {'id': '1', 'acct': 'booster'},"
+    json_t *p = ok_post("{'id': '900', 'content': '', 'account': {'id': '1', 'acct': 'booster'},"
                       " 'reblog': {'id': '800', 'content': '<p>flights cancelled at DEN</p>',"
                       "            'account': {'id': '2', 'acct': 'original@h.example', 'followers_count': 9}}}",
                       RC_FMT_MASTODON);
@@ -403,7 +332,7 @@ static void test_mastodon_reblog_is_a_repost_by_the_reblogger(void **state) {
 }
 
 static void test_mastodon_spoiler_text_precedes_content(void **state) {
-    json_t *p = ok_as("{'id': '1', 'spoiler_text': 'airline rant', 'content': '<p>lost my bag</p>',"
+    json_t *p = ok_post("{'id': '1', 'spoiler_text': 'airline rant', 'content': '<p>lost my bag</p>',"
                       " 'account': {'id': '2', 'acct': 'a'}}",
                       RC_FMT_MASTODON);
     (void)state;
@@ -415,7 +344,7 @@ static void test_mastodon_bad_or_unknown_entities_stay_safe(void **state) {
     /* NUL, a surrogate and an out-of-range code point become U+FFFD; an
      * unknown name or a missing ';' stays literal; '>' inside a quoted
      * attribute does not end the tag; an unclosed '<' is kept as text. */
-    json_t *p = ok_as("{'id': '1', 'content': '&#0;&#xD800;&#1114112;&bogus; &amp &#; <a title=\\'a>b\\'>x</a> 1 <2',"
+    json_t *p = ok_post("{'id': '1', 'content': '&#0;&#xD800;&#1114112;&bogus; &amp &#; <a title=\\'a>b\\'>x</a> 1 <2',"
                       " 'account': {'id': '2', 'acct': 'a'}}",
                       RC_FMT_MASTODON);
     (void)state;
@@ -426,7 +355,7 @@ static void test_mastodon_bad_or_unknown_entities_stay_safe(void **state) {
 /* ---- generic --------------------------------------------------------- */
 
 static void test_generic_defaults_platform_created_at_lists_and_optionals(void **state) {
-    json_t *p = ok_as("{'id': 'gen-1', 'text': 'Who rocks Denver? Cindy rocks @SWA. #kudos bob@example.com',"
+    json_t *p = ok_post("{'id': 'gen-1', 'text': 'Who rocks Denver? Cindy rocks @SWA. #kudos bob@example.com',"
                       " 'author': {'handle': '@denver_dee'}}",
                       RC_FMT_GENERIC);
     const json_t *author = json_object_get(p, "author"), *m = json_object_get(p, "metrics");
@@ -450,7 +379,7 @@ static void test_generic_defaults_platform_created_at_lists_and_optionals(void *
 }
 
 static void test_generic_takes_every_field_given(void **state) {
-    json_t *p = ok_as("{'platform': 'BlueSky', 'id': 1041, 'text': 'flight 1234 late @SWA',"
+    json_t *p = ok_post("{'platform': 'BlueSky', 'id': 1041, 'text': 'flight 1234 late @SWA',"
                       " 'author': {'id': 55, 'name': 'Priya', 'followers': 2750, 'verified': true},"
                       " 'created_at': '2026-11-21T09:10:11Z', 'lang': 'en', 'url': 'https://b.example/1041',"
                       " 'in_reply_to': 1040, 'conversation_id': 'c-1', 'mentions': ['@SWA', 'swa', 'ops'],"
@@ -485,7 +414,7 @@ static void test_text_of_exactly_64_kib_is_accepted(void **state) {
     strcpy(big, "{'id': '1', 'author': {'id': 'a'}, 'text': '");
     memset(big + strlen(big), 'a', n);
     strcpy(big + strlen("{'id': '1', 'author': {'id': 'a'}, 'text': '") + n, "'}");
-    p = ok_as(big, RC_FMT_GENERIC);
+    p = ok_post(big, RC_FMT_GENERIC);
     assert_int_equal(json_string_length(json_object_get(p, "text")), n);
     json_decref(p);
     free(big);
