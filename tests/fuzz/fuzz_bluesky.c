@@ -32,26 +32,6 @@ static void check_post(const json_t *post) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    char errstr[256];
-    rc_post_format_t fmt = RC_FMT_UNKNOWN;
-    json_t *post, *orig = NULL;
-
-    errstr[0] = '\0';
-    post = rc_normalise_ex((const char *)data, size, "2026-11-21T12:00:00Z", RC_FMT_BLUESKY, &fmt, &orig, errstr,
-                           sizeof(errstr));
-    if (post) {
-        char *s;
-        if (fmt != RC_FMT_BLUESKY || orig)
-            abort();
-        check_post(post);
-        s = json_dumps(post, JSON_COMPACT);
-        if (!s)
-            abort();
-        free(s);
-        json_decref(post);
-    } else if (errstr[0] == '\0') {
-        abort();
-    }
-    json_decref(orig);
+    rc_fz_normalise_as(data, size, RC_FMT_BLUESKY, check_post, rc_fz_no_original);
     return 0;
 }

@@ -7,8 +7,11 @@
 #define RC_FUZZ_POST_CHECK_H
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "normalise.h"
 
 static const char *const rc_fz_post_strings[] = {"id",          "platform", "text", "created_at", "source_format",
                                              "ingested_at", "event"};
@@ -68,6 +71,55 @@ static void rc_fz_check_post(const json_t *post, const char *platform, const cha
     if (strcmp(event, "repost") == 0 ? !json_is_string(json_object_get(post, "repost_of"))
                                      : strcmp(event, "post") != 0 && strcmp(event, "delete") != 0 && strcmp(event, "edit") != 0)
         abort();
+}
+
+/* One fuzz input through the normaliser of form "fmt" alone: a success
+ * must be of that form, serialise and pass check(); an embedded original
+ * (only a repost has one) must pass check() too, and pair(post, orig) when
+ * given (NULL: no extra rule; a form that never embeds passes
+ * rc_fz_no_original); a failure must say why and embed nothing. Aborts
+ * (a libFuzzer crash) otherwise. */
+static __attribute__((unused)) void rc_fz_normalise_as(const uint8_t *data, size_t size, rc_post_format_t fmt,
+                               void (*check)(const json_t *post),
+                               void (*pair)(const json_t *post, const json_t *orig)) {
+    char errstr[256];
+    rc_post_format_t got = RC_FMT_UNKNOWN;
+    json_t *orig = NULL, *post;
+
+    errstr[0] = '\0';
+    post = rc_normalise_ex((const char *)data, size, "2026-11-21T12:00:00Z", fmt, &got, &orig, errstr,
+                           sizeof(errstr));
+    if (post) {
+        char *s = json_dumps(post, JSON_COMPACT);
+        if (!s || got != fmt)
+            abort();
+        free(s);
+        check(post);
+        if (orig) {
+            check(orig);
+            if (strcmp(json_string_value(json_object_get(post, "event")), "repost") != 0)
+                abort();
+            if (pair)
+                pair(post, orig);
+        }
+    } else if (errstr[0] == '\0' || orig) {
+        abort();
+    }
+    json_decref(orig);
+    json_decref(post);
+}
+
+/* The embedded original is the post the repost names. */
+static __attribute__((unused)) void rc_fz_repost_names_orig(const json_t *post, const json_t *orig) {
+    if (strcmp(json_string_value(json_object_get(post, "repost_of")), json_string_value(json_object_get(orig, "id"))) != 0)
+        abort();
+}
+
+/* For forms that never embed an original. */
+static __attribute__((unused)) void rc_fz_no_original(const json_t *post, const json_t *orig) {
+    (void)post;
+    (void)orig;
+    abort();
 }
 
 #endif
