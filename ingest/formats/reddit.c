@@ -185,8 +185,11 @@ fail:
 /* The crossposted original: crosspost_parent_list[0], the original link's
  * data. Its text becomes the repost's; it is also normalised on its own
  * (without its own crosspost list, so an original that is itself a
- * crosspost does not nest further). "parent" is borrowed. */
-static int crosspost_original(rc_nctx_t *c, json_t *post, const json_t *data, const json_t **parent) {
+ * crosspost does not nest further). Only an entry that is the post
+ * crosspost_parent names counts: another one would link the repost to a
+ * post it does not repeat. "parent" is borrowed. */
+static int crosspost_original(rc_nctx_t *c, json_t *post, const json_t *data, const char *xparent,
+                              const json_t **parent) {
     const json_t *list, *first;
     json_t *copy, *wrapped;
 
@@ -194,7 +197,9 @@ static int crosspost_original(rc_nctx_t *c, json_t *post, const json_t *data, co
     if (get_arr(c, data, "data", "crosspost_parent_list", &list) < 0)
         return -1;
     first = list ? json_array_get(list, 0) : NULL;
-    if (!json_is_object(first) || !json_is_string(json_object_get(first, "title")))
+    if (!json_is_object(first) || !json_is_string(json_object_get(first, "title")) ||
+        !json_is_string(json_object_get(first, "name")) ||
+        strcmp(json_string_value(json_object_get(first, "name")), xparent) != 0)
         return 0;
     if (set_link_text(c, post, first, "data.crosspost_parent_list[0]") != 0)
         return -1;
@@ -283,7 +288,7 @@ static int norm_reddit(rc_nctx_t *c, const json_t *root, json_t *post) {
     } else if (is_link && xparent) {
         if (set_str(c, post, "event", "repost") != 0 || set_str(c, post, "repost_of", xparent) != 0)
             return -1;
-        if (crosspost_original(c, post, data, &parent) != 0)
+        if (crosspost_original(c, post, data, xparent, &parent) != 0)
             return -1;
         if (!parent && set_link_text(c, post, data, "data") != 0)
             return -1;

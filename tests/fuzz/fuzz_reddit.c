@@ -37,6 +37,6 @@ static void check_post(const json_t *post) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    rc_fz_normalise_as(data, size, RC_FMT_REDDIT, check_post, NULL);
+    rc_fz_normalise_as(data, size, RC_FMT_REDDIT, check_post, rc_fz_repost_names_orig);
     return 0;
 }

@@ -246,6 +246,22 @@ static void test_crosspost_without_its_original_keeps_its_own_title(void **state
     json_decref(p);
 }
 
+/* A crosspost list naming another post than crosspost_parent is not its
+ * original: nothing is embedded and the repost keeps its own title. */
+static void test_crosspost_list_of_another_post_is_not_its_original(void **state) {
+    json_t *orig = NULL, *p = ok("{'kind':'t3','data':{'name':'t3_x1','title':'look at this','selftext':'',"
+                                 "'author':'a','crosspost_parent':'t3_o9',"
+                                 "'crosspost_parent_list':[{'name':'t3_zz','title':'other','author':'b'}]}}",
+                                 &orig);
+
+    (void)state;
+    assert_string_equal(str_at(p, "event"), "repost");
+    assert_string_equal(str_at(p, "repost_of"), "t3_o9");
+    assert_string_equal(str_at(p, "text"), "look at this");
+    assert_null(orig);
+    json_decref(p);
+}
+
 static void test_crossposted_crosspost_original_is_kept_as_a_repost(void **state) {
     /* The original is itself a crosspost: it is normalised (a repost of
      * its own parent) rather than dropped for nesting. */
@@ -437,6 +453,7 @@ int main(void) {
         cmocka_unit_test(test_removed_text_by_a_known_author_without_removal_is_a_post),
         cmocka_unit_test(test_crosspost_is_a_repost_carrying_the_original),
         cmocka_unit_test(test_crosspost_without_its_original_keeps_its_own_title),
+        cmocka_unit_test(test_crosspost_list_of_another_post_is_not_its_original),
         cmocka_unit_test(test_crossposted_crosspost_original_is_kept_as_a_repost),
         cmocka_unit_test(test_fullname_is_built_from_id_when_name_is_missing),
         cmocka_unit_test(test_empty_author_name_falls_back_to_the_account),
