@@ -149,6 +149,7 @@ static int rc_http_progress_cb(void *userdata, curl_off_t dltotal, curl_off_t dl
      * its window and so takes a stream of sparse keep-alives for a stall. */
     if (acc->req->idle_timeout_ms > 0 && rc_http_now_ms() - acc->last_byte_ms > acc->req->idle_timeout_ms) {
         acc->idled = 1;
+        acc->resp->idle = 1;
         return 1;
     }
     if (acc->req->keep_going && acc->req->keep_going(acc->req->opaque) != 0) {

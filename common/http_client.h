@@ -53,6 +53,7 @@ typedef struct rc_http_response {
                             * capped at 16 KiB; owned by the response */
     size_t headers_len;
     int stopped;           /* on_data or keep_going ended the transfer */
+    int idle;              /* ended by idle_timeout_ms */
 } rc_http_response_t;
 
 /* "max_body" caps a response body (0 = 4 MiB). Returns NULL on allocation

@@ -61,6 +61,8 @@ const rc_config_entry_t rc_source_common_table[] = {
      "Payloads submitted but not yet acknowledged by Kafka before the source waits."},
     RC_CONFIG_END};
 
+#define RC_SOURCE_EVENTS_MAX 32
+
 /* One submitted batch, waiting for Kafka. */
 typedef struct rc_src_batch {
     rc_input_t **ins;
@@ -96,6 +98,11 @@ struct rc_source {
     unsigned rnd;
     rc_metric_t *m_requests[6]; /* by status class: 0 (transport), 1xx..5xx */
     rc_metric_t *m_runs_failed, *m_submitted, *m_cursor_writes, *m_cursor_errors, *m_lease_held, *m_waits;
+    struct {
+        char *name;
+        rc_metric_t *m;
+    } events[RC_SOURCE_EVENTS_MAX]; /* rc_source_count()'s cache */
+    size_t nevents;
 };
 
 struct rc_sources {
@@ -279,11 +286,22 @@ void rc_source_retry_after(rc_source_t *src, long ms) {
 }
 
 void rc_source_count(rc_source_t *src, const char *event) {
+    /* Counted per event (a filtered post, a cached profile), so the metric is
+     * looked up in the source's own small table: the registry is a locked
+     * list shared by every thread. */
+    for (size_t i = 0; i < src->nevents; i++) {
+        if (strcmp(src->events[i].name, event) == 0) {
+            rc_metric_inc(src->events[i].m, 1);
+            return;
+        }
+    }
     char labels[256];
     snprintf(labels, sizeof(labels), "source=\"%s\",event=\"%s\"", src->name, event);
-    rc_metric_inc(rc_worker_counter(src->w, "source_events_total", labels,
-                                    "Notable events of a source (reconnect, heartbeat, malformed, oversized, ...)."),
-                  1);
+    rc_metric_t *m = rc_worker_counter(src->w, "source_events_total", labels,
+                                       "Notable events of a source (reconnect, heartbeat, malformed, oversized, ...).");
+    rc_metric_inc(m, 1);
+    if (src->nevents < RC_SOURCE_EVENTS_MAX && (src->events[src->nevents].name = strdup(event)))
+        src->events[src->nevents++].m = m;
 }
 
 static int rc_sources_stopping(const rc_source_t *src) {
@@ -658,6 +676,8 @@ static void rc_source_destroy(rc_source_t *src) {
     rc_redis_destroy(src->redis);
     rc_http_client_destroy(src->http);
     free(src->cursor);
+    for (size_t i = 0; i < src->nevents; i++)
+        free(src->events[i].name);
     free(src->name);
     free(src);
 }

@@ -467,11 +467,9 @@ typedef struct {
     char newest[32]; /* newest tweet id seen (the informational cursor) */
     char error[300]; /* an error line's "title: detail" */
     int got_data;    /* a 2xx body started: the connection was established */
-    int idle;        /* ended because nothing arrived for idle_timeout */
     int submit_failed;
     int oom;
     int64_t first_kept_ms; /* when the oldest kept line arrived */
-    int64_t last_byte_ms;
 } rc_x_conn_t;
 
 static void x_conn_drop_lines(rc_x_conn_t *cn) {
@@ -560,7 +558,6 @@ static int x_stream_on_data(void *opaque, const char *data, size_t len) {
     int rc;
 
     cn->got_data = 1;
-    cn->last_byte_ms = rc_mono_ms();
     rc = rc_linebuf_feed(&cn->lb, data, len, x_stream_line_cb, cn);
     if (rc < 0)
         cn->oom = 1;
@@ -570,19 +567,12 @@ static int x_stream_on_data(void *opaque, const char *data, size_t len) {
     return rc;
 }
 
-/* Also the idle check: curl's low-speed limit averages over seconds, so a
- * 2-byte keep-alive every 20 s would count as stalled; this measures the
- * time since the last byte instead. */
 static int x_stream_keep_going(void *opaque) {
     rc_x_conn_t *cn = opaque;
     if (!rc_source_keep_going(cn->src))
         return 1;
     if (x_conn_due(cn) && x_conn_submit(cn))
         return 1;
-    if (rc_mono_ms() - cn->last_byte_ms >= cn->conf->idle_timeout_ms) {
-        cn->idle = 1;
-        return 1;
-    }
     return 0;
 }
 
@@ -626,8 +616,8 @@ static int rc_x_stream_run(rc_source_t *src, void *state, const void *conf, char
     req.timeout_ms = -1;
     req.on_data = x_stream_on_data;
     req.keep_going = x_stream_keep_going;
+    req.idle_timeout_ms = c->idle_timeout_ms; /* keep-alives count as traffic */
     req.opaque = &cn;
-    cn.last_byte_ms = rc_mono_ms();
     int rc = rc_source_http(src, &req, &resp);
 
     if (!rc_source_keep_going(src)) {
@@ -664,9 +654,9 @@ static int rc_x_stream_run(rc_source_t *src, void *state, const void *conf, char
         /* The connection worked and then ended: X asks to reconnect at
          * once, so this is not a failure. */
         memset(st->fails, 0, sizeof(st->fails));
-        rc_source_count(src, cn.idle ? "idle_timeout" : "disconnect");
+        rc_source_count(src, resp.idle ? "idle_timeout" : "disconnect");
         rc_log_info("source %s: stream ended (%s); reconnecting", rc_source_name(src),
-                    cn.idle         ? "nothing received for idle_timeout"
+                    resp.idle       ? "nothing received for idle_timeout"
                     : resp.error[0] ? x_reason(resp.error)
                                     : "closed by X");
         ret = 0;
@@ -675,7 +665,7 @@ static int rc_x_stream_run(rc_source_t *src, void *state, const void *conf, char
     if (rc < 0 || resp.status == 0) {
         rc_source_retry_after(src, rc_x_reconnect_ms(RC_X_FAIL_NETWORK, st->fails[RC_X_FAIL_NETWORK]++, -1));
         snprintf(errstr, errstr_size, "stream connect: %s",
-                 cn.idle ? "no answer within idle_timeout" : x_reason(resp.error));
+                 resp.idle ? "no answer within idle_timeout" : x_reason(resp.error));
         goto out;
     }
     char why[256];

@@ -415,6 +415,7 @@ static void test_http_client_silence_past_idle_timeout_fails_with_reason(void **
     int64_t took = rc_mono_ms() - t0;
     assert_in_range(took, 550, 2500);
     assert_non_null(strstr(resp.error, "idle timeout"));
+    assert_true(resp.idle);
     assert_int_equal(s.bytes, 1);
     rc_http_response_clear(&resp);
     rc_http_client_destroy(c);
