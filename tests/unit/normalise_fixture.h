@@ -1,7 +1,7 @@
 /* Shared by the normaliser tests (test_normalise.c, test_format_*.c):
  * readable single-quoted payloads, "must succeed as form F" and "must fail
  * with exactly this reason", field accessors that fail the test with the
- * field's name, and fixture files under $RICOCHET_SOURCE_DIR. Header-only;
+ * field's name (fixture files: source_file.h). Header-only;
  * include once per test file, after cmocka.h. */
 #ifndef RC_TEST_NORMALISE_FIXTURE_H
 #define RC_TEST_NORMALISE_FIXTURE_H
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "normalise.h"
+#include "source_file.h"
 
 #define NOW "2026-11-21T12:00:00Z"
 #define RC_NFX_UNUSED __attribute__((unused))
@@ -101,30 +102,6 @@ static RC_NFX_UNUSED void list_is(const json_t *post, const char *key, ...) {
     }
     va_end(ap);
     assert_int_equal(json_array_size(arr), i);
-}
-
-/* The bytes of $RICOCHET_SOURCE_DIR/<rel>, NUL-terminated, length in *len
- * (may be NULL). Caller frees. */
-static RC_NFX_UNUSED char *rc_nfx_read(const char *rel, size_t *len) {
-    const char *dir = getenv("RICOCHET_SOURCE_DIR");
-    char path[1024], *buf;
-    FILE *fp;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/%s", dir ? dir : ".", rel);
-    if (!(fp = fopen(path, "rb")))
-        fail_msg("cannot open %s", path);
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    buf[n] = '\0';
-    fclose(fp);
-    if (len)
-        *len = (size_t)n;
-    return buf;
 }
 
 #endif

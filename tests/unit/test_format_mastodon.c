@@ -34,7 +34,7 @@ static json_t *norm_fixture(const char *name, json_t **orig) {
     json_t *p;
 
     snprintf(rel, sizeof(rel), "tests/fixtures/mastodon/%s", name);
-    s = rc_nfx_read(rel, &len);
+    s = rc_test_read(rel, &len);
     p = norm(s, len, RC_FMT_UNKNOWN, orig);
     free(s);
     return p;
@@ -238,7 +238,7 @@ static void test_rich_text_blocks_end_lines_and_paragraphs(void **state) {
 
 static void test_mention_notification_status_normalises(void **state) {
     size_t len;
-    char *s = rc_nfx_read("tests/fixtures/mastodon/notification_mention.json", &len);
+    char *s = rc_test_read("tests/fixtures/mastodon/notification_mention.json", &len);
     json_error_t jerr;
     json_t *n = json_loadb(s, len, 0, &jerr), *p;
     (void)state;

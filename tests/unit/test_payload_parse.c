@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "normalise.h"
+#include "source_file.h"
 
 static uint64_t rng = 0x2545F4914F6CDD1DULL;
 
@@ -183,25 +184,6 @@ static void test_big_and_deep_documents(void **state) {
     free(s);
 }
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    buf[n] = '\0';
-    fclose(fp);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* Random documents: nested objects and arrays of every JSON type, strings
  * with escapes and UTF-8, odd whitespace. */
 static void gen(char *s, size_t cap, size_t *o, int depth) {
@@ -304,18 +286,14 @@ static void check_corpus_and_corruptions(char **docs, size_t *lens, size_t n, in
 }
 
 static void test_examples_and_their_corruptions_agree_with_jansson(void **state) {
-    const char *src = getenv("RICOCHET_SOURCE_DIR");
-    char path[1024], *text, *line, *save = NULL;
+    char *text, *line, *save = NULL;
     size_t len, n = 0;
     char *docs[1024];
     size_t lens[1024];
     int answered = 0;
     (void)state;
 
-    snprintf(path, sizeof(path), "%s/examples/posts.jsonl", src ? src : ".");
-    text = read_file(path, &len);
-    if (!text)
-        fail_msg("cannot read %s (set RICOCHET_SOURCE_DIR)", path);
+    text = rc_test_read("examples/posts.jsonl", &len);
     for (line = strtok_r(text, "\n", &save); line && n < 1024; line = strtok_r(NULL, "\n", &save)) {
         docs[n] = line;
         lens[n++] = strlen(line);

@@ -13,31 +13,15 @@
 
 #include <cmocka.h>
 
+#include "source_file.h"
 #include "sources/reddit_listing.h"
 
 static char errbuf[256];
 
 static char *fixture(const char *name, size_t *len) {
-    const char *dir = getenv("RICOCHET_SOURCE_DIR");
-    char path[1024];
-    FILE *fp;
-    char *buf;
-    long n;
-
-    snprintf(path, sizeof(path), "%s/tests/fixtures/reddit/%s", dir ? dir : ".", name);
-    fp = fopen(path, "rb");
-    if (!fp)
-        fail_msg("cannot open %s", path);
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    buf[n] = '\0';
-    fclose(fp);
-    *len = (size_t)n;
-    return buf;
+    char rel[256];
+    snprintf(rel, sizeof(rel), "tests/fixtures/reddit/%s", name);
+    return rc_test_read(rel, len);
 }
 
 /* ---- the cursor --------------------------------------------------------- */

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "source_file.h"
 #include "sources/sse.h"
 
 /* What the callback saw, one "kind|type|data|id" string per call. */
@@ -325,22 +326,10 @@ static void test_leading_byte_order_mark_is_skipped(void **state) {
 /* The stream fixture of the integration test, parsed whole and byte by
  * byte, gives the same events. */
 static void test_mastodon_fixture_stream_parses_the_same_in_any_chunking(void **state) {
-    char path[1024], *buf;
-    const char *dir = getenv("RICOCHET_SOURCE_DIR");
-    FILE *fp;
-    long n;
+    size_t len;
     (void)state;
-    snprintf(path, sizeof(path), "%s/tests/fixtures/mastodon/stream_hashtag.sse", dir ? dir : ".");
-    fp = fopen(path, "rb");
-    assert_non_null(fp);
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    buf[n] = '\0';
-    fclose(fp);
+    char *buf = rc_test_read("tests/fixtures/mastodon/stream_hashtag.sse", &len);
+    long n = (long)len;
     {
         rc_sse_t a, b;
         rec_t ra = {0}, rb = {0};
