@@ -23,8 +23,10 @@
 #
 # Prints one line per stage:
 #   BENCH stage=<s> msgs=<N> msgs_per_s=<X> passthrough_msgs_per_s=<Y> ratio=<X/Y> rss_mb=<M>
-# and, for the analysers alone, enrich in file mode over the same posts:
-#   BENCH stage=enrich-file msgs=<N> msgs_per_s=<X>
+# and, without Kafka, enrich in file mode over the same posts and the analysers
+# alone (rc_analyse() over posts parsed beforehand, bench_enrich_cpu):
+#   BENCH stage=enrich-file msgs=<N> msgs_per_s=<X> cpu_msgs_per_s=<C>
+#   BENCH stage=analysers msgs=<N> msgs_per_s=<X>
 # Exits non-zero if a run failed (not when a target is missed; the targets,
 # ratio >= 0.5 and rss_mb <= 64, are for a human or CI to judge).
 #
@@ -33,6 +35,11 @@
 # BENCH_PERF_DIR=DIR records each worker with `perf record --call-graph
 # dwarf` while it is measured, into DIR/<stage>.perf.data (then
 # `perf report -i ...`); the numbers of such a run are lower than usual.
+#
+# BENCH_STAGES (default: all) picks the lines to measure, e.g.
+# "enrich enrich-file analysers"; enrich needs ingest's Posts and route
+# enrich's output, so those stages still run (unmeasured) when a later one is
+# asked for.
 #
 # BENCH_N (default 50000) must fit the embedded broker's ~5 MiB per
 # partition: 50,000 raw payloads are ~26 MB, under 2 MiB a partition at 16.
@@ -45,9 +52,11 @@ export RICOCHET_BIN=$BUILD/bin RICOCHET_SOURCE_DIR=$SRC
 N=${BENCH_N:-50000}
 PARTITIONS=${BENCH_PARTITIONS:-16}
 TIMEOUT=${BENCH_TIMEOUT:-120}
+STAGES=${BENCH_STAGES:-ingest enrich route ingest-stream enrich-file analysers}
+want() { [[ " $STAGES " == *" $1 "* ]]; }
 
 for b in ricochet ricochet-ingest ricochet-enrich ricochet-route bench_gen bench_load bench_passthrough bench_meter \
-         bench_stream_passthrough replay_fixture; do
+         bench_stream_passthrough replay_fixture bench_enrich_cpu; do
   [ -x "$RICOCHET_BIN/$b" ] || { echo "bench: $RICOCHET_BIN/$b missing (run make build)" >&2; exit 1; }
 done
 
@@ -142,9 +151,10 @@ passthrough() {
   echo "$best"
 }
 
-# stage STAGE PASSTHROUGH_RATE: start the worker, time N records, print BENCH.
+# stage STAGE PASSTHROUGH_RATE [quiet]: start the worker, time N records, print
+# BENCH (not with "quiet": a stage run only for its output, for the next).
 stage() {
-  local s=$1 pt=$2 out rate hwm perf_pid=
+  local s=$1 pt=$2 quiet=${3:-} out rate hwm perf_pid=
   h_start_worker "$s"
   if [ -n "${BENCH_PERF_DIR:-}" ]; then
     mkdir -p "$BENCH_PERF_DIR"
@@ -162,7 +172,8 @@ stage() {
   fi
   h_stop_worker "$s"
   [ "$H_RC" = 0 ] || h_fail "ricochet-$s exited $H_RC on SIGTERM"
-  echo "BENCH stage=$s msgs=$N msgs_per_s=$rate passthrough_msgs_per_s=$pt ratio=$(ratio "$rate" "$pt") rss_mb=$hwm"
+  [ -n "$quiet" ] ||
+    echo "BENCH stage=$s msgs=$N msgs_per_s=$rate passthrough_msgs_per_s=$pt ratio=$(ratio "$rate" "$pt") rss_mb=$hwm"
 }
 
 # Inputs: N raw payloads on bench.raw.
@@ -170,55 +181,78 @@ stage() {
 "$RICOCHET_BIN/bench_load" -b "$H_BOOTSTRAP" -t bench.raw <"$H_DIR/raw.jsonl" 2>>"$H_DIR/load.log" ||
   h_fail "could not load bench.raw"
 
-pt=$(passthrough bench.raw bench.pass.raw)
-stage ingest "$pt"
-pt=$(passthrough ricochet.posts bench.pass.posts)
-stage enrich "$pt"
-pt=$(passthrough ricochet.enriched bench.pass.enriched)
-stage route "$pt"
+# A stage measured or needed for a later one's input: its passthrough only
+# when measured.
+run_stage() { # run_stage STAGE IN_TOPIC PASS_TOPIC
+  if want "$1"; then
+    stage "$1" "$(passthrough "$2" "$3")"
+  else
+    stage "$1" 0 quiet
+  fi
+}
+if want ingest || want enrich || want route; then run_stage ingest bench.raw bench.pass.raw; fi
+if want enrich || want route; then run_stage enrich ricochet.posts bench.pass.posts; fi
+if want route; then run_stage route ricochet.enriched bench.pass.enriched; fi
 
 # Ingest from a source: the X filtered stream (x_stream) read from the
 # replay fixture at full speed, against bench_stream_passthrough reading the
 # same stream and producing each line unchanged. The dedup window is
 # emptied first: the stream carries posts ingest has already seen above.
-"$RICOCHET_BIN/bench_gen" -n "$N" -x 100 -s 7 | grep . >"$H_DIR/stream.jsonl"
-cat >"$H_DIR/stream-script.json" <<JSON
+if want ingest-stream; then
+  "$RICOCHET_BIN/bench_gen" -n "$N" -x 100 -s 7 | grep . >"$H_DIR/stream.jsonl"
+  cat >"$H_DIR/stream-script.json" <<JSON
 [{"path": "/2/tweets/search/stream",
   "responses": [{"status": 200, "headers": {"Content-Type": "application/json"},
                  "stream": [{"lines_file": "$H_DIR/stream.jsonl"}, {"hold": true}]}]}]
 JSON
-h_start_replay "$H_DIR/stream-script.json" "$H_DIR"
-best=0
-for i in 1 2; do
-  out=$("$RICOCHET_BIN/bench_stream_passthrough" -u "$H_REPLAY_URL/2/tweets/search/stream" -b "$H_BOOTSTRAP" \
-    -o bench.pass.stream -n "$N" -T "$TIMEOUT" 2>>"$H_DIR/passthrough.log") ||
-    h_fail "stream passthrough failed (see passthrough.log)"
-  echo "bench: stream passthrough (run $i): $out" >&2
-  r=$(kv msgs_per_s "$out")
-  [ "$r" -gt "$best" ] && best=$r
-done
-redis-cli -p "$H_REDIS_PORT" FLUSHALL >/dev/null
-sed -e '/^  input_topic: bench.raw$/d' "$H_CONFIG" >"$H_DIR/stream.yaml"
-h_config_section ingest "  sources:
+  h_start_replay "$H_DIR/stream-script.json" "$H_DIR"
+  best=0
+  for i in 1 2; do
+    out=$("$RICOCHET_BIN/bench_stream_passthrough" -u "$H_REPLAY_URL/2/tweets/search/stream" -b "$H_BOOTSTRAP" \
+      -o bench.pass.stream -n "$N" -T "$TIMEOUT" 2>>"$H_DIR/passthrough.log") ||
+      h_fail "stream passthrough failed (see passthrough.log)"
+    echo "bench: stream passthrough (run $i): $out" >&2
+    r=$(kv msgs_per_s "$out")
+    [ "$r" -gt "$best" ] && best=$r
+  done
+  redis-cli -p "$H_REDIS_PORT" FLUSHALL >/dev/null
+  sed -e '/^  input_topic: bench.raw$/d' "$H_CONFIG" >"$H_DIR/stream.yaml"
+  h_config_section ingest "  sources:
     bench-x:
       type: x_stream
       base_url: $H_REPLAY_URL
       bearer_token: bench
       max_in_flight: 20000" "$H_DIR/stream.yaml"
-H_CONFIG_MAIN=$H_CONFIG
-H_CONFIG=$H_DIR/stream.yaml
-stage ingest "$best" | sed 's/^BENCH stage=ingest /BENCH stage=ingest-stream /'
-H_CONFIG=$H_CONFIG_MAIN
+  H_CONFIG_MAIN=$H_CONFIG
+  H_CONFIG=$H_DIR/stream.yaml
+  stage ingest "$best" | sed 's/^BENCH stage=ingest /BENCH stage=ingest-stream /'
+  H_CONFIG=$H_CONFIG_MAIN
+fi
 
-# The analysers alone: enrich in file mode over the same kind of posts
-# (ingest's file mode makes them), less the start-up (data files, lexicons)
-# measured with an empty input.
-"$RICOCHET_BIN/ricochet-ingest" --in "$H_DIR/raw.jsonl" --out "$H_DIR/posts.jsonl" 2>>"$H_DIR/file.log"
-: >"$H_DIR/empty.jsonl"
-t0=$(date +%s%N)
-"$RICOCHET_BIN/ricochet-enrich" --in "$H_DIR/empty.jsonl" --out /dev/null 2>>"$H_DIR/file.log"
-t1=$(date +%s%N)
-"$RICOCHET_BIN/ricochet-enrich" --in "$H_DIR/posts.jsonl" --out /dev/null 2>>"$H_DIR/file.log"
-t2=$(date +%s%N)
-awk -v n="$N" -v e=$((t1 - t0)) -v f=$((t2 - t1)) \
-  'BEGIN { printf "BENCH stage=enrich-file msgs=%d msgs_per_s=%.0f\n", n, (f > e ? n / ((f - e) / 1e9) : 0) }'
+# Enrich in file mode over the same kind of posts (ingest's file mode makes
+# them), less the start-up (data files, lexicons) measured with an empty
+# input: msgs_per_s on wall-clock time as before, cpu_msgs_per_s on the
+# process's user + system time (steadier on a shared machine).
+if want enrich-file || want analysers; then
+  "$RICOCHET_BIN/ricochet-ingest" --in "$H_DIR/raw.jsonl" --out "$H_DIR/posts.jsonl" 2>>"$H_DIR/file.log"
+fi
+if want enrich-file; then
+  : >"$H_DIR/empty.jsonl"
+  TIMEFORMAT='%3R %3U %3S'
+  { time "$RICOCHET_BIN/ricochet-enrich" --in "$H_DIR/empty.jsonl" --out /dev/null 2>>"$H_DIR/file.log"; } \
+    2>"$H_DIR/time.empty"
+  { time "$RICOCHET_BIN/ricochet-enrich" --in "$H_DIR/posts.jsonl" --out /dev/null 2>>"$H_DIR/file.log"; } \
+    2>"$H_DIR/time.posts"
+  read -r er eu es <"$H_DIR/time.empty"
+  read -r fr fu fs <"$H_DIR/time.posts"
+  awk -v n="$N" -v er="$er" -v e="$eu" -v es="$es" -v fr="$fr" -v f="$fu" -v fs="$fs" 'BEGIN {
+    e += es; f += fs
+    printf "BENCH stage=enrich-file msgs=%d msgs_per_s=%.0f cpu_msgs_per_s=%.0f\n", n,
+      (fr > er ? n / (fr - er) : 0), (f > e ? n / (f - e) : 0) }'
+fi
+
+# The analysers alone (bench_enrich_cpu): rc_analyse() over the posts,
+# parsed once beforehand; on CPU time, one thread.
+if want analysers; then
+  "$RICOCHET_BIN/bench_enrich_cpu" -p analysers -r 3 "$H_DIR/posts.jsonl" | grep '^BENCH'
+fi
