@@ -11,6 +11,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "json_fast.h" /* rc_payload_parse(), used by the normalisers and sources */
+
 typedef enum {
     RC_FMT_UNKNOWN = 0,
     RC_FMT_X_V2,
@@ -52,14 +54,5 @@ json_t *rc_normalise_ex(const char *buf, size_t len, const char *now_rfc3339, rc
 json_t *rc_normalise_json_ex(const json_t *root, const char *now_rfc3339, rc_post_format_t only,
                              rc_post_format_t *fmt_out, json_t **original_out, char *errstr, size_t errstr_size);
 
-
-/* Parses JSON text exactly as json_loadb(buf, len, JSON_DECODE_ANY, jerr)
- * does (same tree, same errors), usually ~2.5x faster: a jsmn fast path
- * that hands anything unusual to json_loadb (tests/unit/test_payload_parse.c
- * pins the equivalence). Returns a new reference, or NULL with jerr filled
- * (jerr may be NULL). rc_payload_parse_fast() is the fast path alone: NULL
- * when it gave up. */
-json_t *rc_payload_parse(const char *buf, size_t len, json_error_t *jerr);
-json_t *rc_payload_parse_fast(const char *buf, size_t len);
 
 #endif

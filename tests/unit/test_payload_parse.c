@@ -1,6 +1,6 @@
 /*
- * ingest's fast payload parser (jsmn tokens -> jansson tree, in
- * ingest/normalise.c) against json_loadb, the reference: whenever the fast
+ * The fast payload parser (jsmn tokens -> jansson tree, in
+ * common/json_fast.c) against json_loadb, the reference: whenever the fast
  * path answers, json_loadb must accept the same bytes and build the same
  * tree (same keys in the same order, same types, same values); when it
  * gives up, json_loadb decides as before. Checked on hand-picked edge
