@@ -59,11 +59,34 @@ extern const size_t rc_vader_emoji_len;
  * question the rules ask about it. */
 enum { VW_LEXICON = 1, VW_BOOSTER = 2, VW_NEGATE = 4, VW_PHRASE_HEAD = 8 };
 
+/* The words the rules ask about by name ("but", "no", "least", ...), so a
+ * token's table entry answers "is it X?" without a string compare. */
+enum {
+    SW_NONE = 0,
+    SW_NEVER,
+    SW_SO,
+    SW_THIS,
+    SW_WITHOUT,
+    SW_DOUBT,
+    SW_LEAST,
+    SW_AT,
+    SW_VERY,
+    SW_NO,
+    SW_OR,
+    SW_NOR,
+    SW_BUT,
+    SW_KIND,
+    SW_OF,
+};
+static const char *const vader_rule_words[] = {NULL, "never", "so",   "this", "without", "doubt", "least", "at",
+                                               "very", "no",    "or",   "nor",  "but",     "kind",  "of"};
+
 typedef struct vader_word {
     const char *key; /* NULL for an empty slot */
     uint32_t len;
     uint32_t hash;
     unsigned flags;
+    unsigned rule_word; /* SW_*, or SW_NONE */
     double valence; /* with VW_LEXICON */
     double booster; /* with VW_BOOSTER */
 } vader_word_t;
@@ -209,10 +232,11 @@ static const vader_emoji_t *emoji_find(const rc_vader_t *v, uint32_t cp) {
 
 /* Byte length of the whitespace character at "p", or 0. The set is what
  * Python's str.split() splits on, as the reference tokenises with it. */
-static size_t ws_len(const unsigned char *p, const unsigned char *end) {
+static inline size_t ws_len(const unsigned char *p, const unsigned char *end) {
     unsigned char c = p[0];
+    /* ASCII: ' ', \t \n \v \f \r (9..13) and 0x1c..0x1f, as one bit test. */
     if (c < 0x80)
-        return (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)) ? 1 : 0;
+        return c == ' ' || (c < 0x20 && ((0xF0003E00u >> c) & 1));
     uint32_t cp;
     size_t n = rc_utf8_decode(p, end, &cp);
     if (n == 0)
@@ -227,11 +251,12 @@ static int is_ascii_punct(unsigned char c) {
     return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
 }
 
-static size_t utf8_count(const char *s, size_t len) {
+/* Does "s" hold at most two code points? (Stops counting at three.) */
+static int utf8_at_most_2(const char *s, size_t len) {
     size_t n = 0;
-    for (size_t i = 0; i < len; i++)
+    for (size_t i = 0; i < len && n <= 2; i++)
         n += ((unsigned char)s[i] & 0xc0) != 0x80;
-    return n;
+    return n <= 2;
 }
 
 /* ---- construction ---- */
@@ -240,7 +265,9 @@ static int load_lexicon(rc_vader_t *v, char *errstr, size_t errstr_size) {
     size_t nlines = 1;
     for (size_t i = 0; i < rc_vader_lexicon_len; i++)
         nlines += rc_vader_lexicon[i] == '\n';
-    v->words_mask = table_size_for(nlines + ARRAY_LEN(vader_boosters) + ARRAY_LEN(vader_negations)) - 1;
+    v->words_mask = table_size_for(nlines + ARRAY_LEN(vader_boosters) + ARRAY_LEN(vader_negations) +
+                                   ARRAY_LEN(vader_rule_words) + ARRAY_LEN(vader_special_cases) +
+                                   ARRAY_LEN(vader_booster_bigrams)) - 1;
     v->words = calloc(v->words_mask + 1, sizeof(*v->words));
     v->lexbuf = malloc(rc_vader_lexicon_len + 1);
     if (v->words == NULL || v->lexbuf == NULL) {
@@ -292,6 +319,8 @@ static int load_lexicon(rc_vader_t *v, char *errstr, size_t errstr_size) {
     }
     for (size_t i = 0; i < ARRAY_LEN(vader_negations); i++)
         word_add(v, vader_negations[i], strlen(vader_negations[i]))->flags |= VW_NEGATE;
+    for (unsigned i = 1; i < ARRAY_LEN(vader_rule_words); i++)
+        word_add(v, vader_rule_words[i], strlen(vader_rule_words[i]))->rule_word = i;
 
     /* Mark the first words of the idioms and bigram boosters, so the phrase
      * checks, which run for most sentiment words, stop at one flag test. */
@@ -409,8 +438,9 @@ typedef struct vader_ctx {
     int cap_diff;
 } vader_ctx_t;
 
-static int tok_eq(const vader_ctx_t *c, size_t i, const char *s) {
-    return strcmp(c->t[i].low, s) == 0;
+/* Is token "i" the rule word "sw" (SW_*)? */
+static int tok_eq(const vader_ctx_t *c, size_t i, unsigned sw) {
+    return c->t[i].w != NULL && c->t[i].w->rule_word == sw;
 }
 
 static int tok_in_lexicon(const vader_ctx_t *c, size_t i) {
@@ -441,6 +471,8 @@ static int tok_phrase(const vader_ctx_t *c, size_t i, size_t nwords, const char 
 }
 
 static int special_case(const vader_ctx_t *c, size_t i, size_t nwords, double *valence) {
+    if (c->t[i].w == NULL || !(c->t[i].w->flags & VW_PHRASE_HEAD))
+        return 0; /* the common case, decided once rather than per idiom */
     for (size_t k = 0; k < ARRAY_LEN(vader_special_cases); k++) {
         if (tok_phrase(c, i, nwords, vader_special_cases[k].key)) {
             *valence = vader_special_cases[k].value;
@@ -468,9 +500,9 @@ static double negation_check(const vader_ctx_t *c, double valence, size_t start_
         if (tok_negated(c, i - 1))
             valence *= VADER_N_SCALAR;
     } else if (start_i == 1) {
-        if (tok_eq(c, i - 2, "never") && (tok_eq(c, i - 1, "so") || tok_eq(c, i - 1, "this")))
+        if (tok_eq(c, i - 2, SW_NEVER) && (tok_eq(c, i - 1, SW_SO) || tok_eq(c, i - 1, SW_THIS)))
             valence *= 1.25;
-        else if (tok_eq(c, i - 2, "without") && tok_eq(c, i - 1, "doubt"))
+        else if (tok_eq(c, i - 2, SW_WITHOUT) && tok_eq(c, i - 1, SW_DOUBT))
             ;
         else if (tok_negated(c, i - 2))
             valence *= VADER_N_SCALAR;
@@ -478,10 +510,10 @@ static double negation_check(const vader_ctx_t *c, double valence, size_t start_
         /* The reference reads "never so/this" three words back with an "or"
          * binding looser than intended: "so"/"this" right before the word is
          * enough. Kept as is (see the top of the file). */
-        if ((tok_eq(c, i - 3, "never") && (tok_eq(c, i - 2, "so") || tok_eq(c, i - 2, "this"))) ||
-            tok_eq(c, i - 1, "so") || tok_eq(c, i - 1, "this"))
+        if ((tok_eq(c, i - 3, SW_NEVER) && (tok_eq(c, i - 2, SW_SO) || tok_eq(c, i - 2, SW_THIS))) ||
+            tok_eq(c, i - 1, SW_SO) || tok_eq(c, i - 1, SW_THIS))
             valence *= 1.25;
-        else if (tok_eq(c, i - 3, "without") && (tok_eq(c, i - 2, "doubt") || tok_eq(c, i - 1, "doubt")))
+        else if (tok_eq(c, i - 3, SW_WITHOUT) && (tok_eq(c, i - 2, SW_DOUBT) || tok_eq(c, i - 1, SW_DOUBT)))
             ;
         else if (tok_negated(c, i - 3))
             valence *= VADER_N_SCALAR;
@@ -523,10 +555,10 @@ static double special_idioms_check(const vader_ctx_t *c, double valence, size_t 
 }
 
 static double least_check(const vader_ctx_t *c, double valence, size_t i) {
-    if (i > 1 && !tok_in_lexicon(c, i - 1) && tok_eq(c, i - 1, "least")) {
-        if (!tok_eq(c, i - 2, "at") && !tok_eq(c, i - 2, "very"))
+    if (i > 1 && !tok_in_lexicon(c, i - 1) && tok_eq(c, i - 1, SW_LEAST)) {
+        if (!tok_eq(c, i - 2, SW_AT) && !tok_eq(c, i - 2, SW_VERY))
             valence *= VADER_N_SCALAR;
-    } else if (i > 0 && !tok_in_lexicon(c, i - 1) && tok_eq(c, i - 1, "least")) {
+    } else if (i > 0 && !tok_in_lexicon(c, i - 1) && tok_eq(c, i - 1, SW_LEAST)) {
         valence *= VADER_N_SCALAR;
     }
     return valence;
@@ -540,10 +572,10 @@ static double sentiment_valence(const vader_ctx_t *c, size_t i) {
     double valence = lexval;
 
     /* "no" right before a lexicon word negates it instead of scoring. */
-    if (tok_eq(c, i, "no") && i != c->n - 1 && tok_in_lexicon(c, i + 1))
+    if (tok_eq(c, i, SW_NO) && i != c->n - 1 && tok_in_lexicon(c, i + 1))
         valence = 0.0;
-    if ((i > 0 && tok_eq(c, i - 1, "no")) || (i > 1 && tok_eq(c, i - 2, "no")) ||
-        (i > 2 && tok_eq(c, i - 3, "no") && (tok_eq(c, i - 1, "or") || tok_eq(c, i - 1, "nor"))))
+    if ((i > 0 && tok_eq(c, i - 1, SW_NO)) || (i > 1 && tok_eq(c, i - 2, SW_NO)) ||
+        (i > 2 && tok_eq(c, i - 3, SW_NO) && (tok_eq(c, i - 1, SW_OR) || tok_eq(c, i - 1, SW_NOR))))
         valence = lexval * VADER_N_SCALAR;
 
     if (t->upper && c->cap_diff)
@@ -695,7 +727,7 @@ void rc_vader_score(const rc_vader_t *v, const char *text, double *compound, dou
             a++;
         while (b > a && is_ascii_punct(b[-1]))
             b--;
-        if (utf8_count((const char *)a, (size_t)(b - a)) <= 2) {
+        if (utf8_at_most_2((const char *)a, (size_t)(b - a))) {
             a = start;
             b = p;
         }
@@ -726,13 +758,13 @@ void rc_vader_score(const rc_vader_t *v, const char *text, double *compound, dou
     vader_ctx_t c = {.v = v, .t = toks, .n = n, .cap_diff = nupper > 0 && nupper < n};
     size_t but = n;
     for (size_t i = 0; i < n; i++) {
-        if (but == n && tok_eq(&c, i, "but"))
+        if (but == n && tok_eq(&c, i, SW_BUT))
             but = i;
         if (toks[i].w != NULL && (toks[i].w->flags & VW_BOOSTER)) {
             sent[i] = 0.0;
             continue;
         }
-        if (i < n - 1 && tok_eq(&c, i, "kind") && tok_eq(&c, i + 1, "of")) {
+        if (i < n - 1 && tok_eq(&c, i, SW_KIND) && tok_eq(&c, i + 1, SW_OF)) {
             sent[i] = 0.0;
             continue;
         }
