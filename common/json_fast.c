@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 /* ---------------------------------------------------------------------------
  * Parsing the payload
  * ------------------------------------------------------------------------- */
@@ -101,20 +103,6 @@ static int fast_hex4(const char *p, unsigned long *out) {
     }
     *out = v;
     return 0;
-}
-
-/* Whether "s" is all ASCII, so valid UTF-8 without jansson's check (which
- * costs more than the copy): eight bytes at a time. */
-static int fast_ascii(const char *s, size_t n) {
-    uint64_t acc = 0, w;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, s + i, 8);
-        acc |= w;
-    }
-    for (; i < n; i++)
-        acc |= (unsigned char)s[i];
-    return (acc & 0x8080808080808080ULL) == 0;
 }
 
 /*
@@ -310,7 +298,7 @@ static json_t *fast_container(rc_fast_t *f, const jsmntok_t *t, int depth) {
              * keeps its first place and takes the last value, as there. */
             if (!v)
                 r = -1;
-            else if (fast_ascii(ks, kn))
+            else if (rc_ascii_only(ks, kn))
                 r = json_object_setn_new_nocheck(c, ks, kn, v);
             else
                 r = json_object_setn_new(c, ks, kn, v);
@@ -346,7 +334,7 @@ static json_t *fast_value(rc_fast_t *f, int depth) {
         char *buf = NULL;
         json_t *v = NULL;
         if (t->size == 0 && fast_string(f, t, &s, &n, &buf))
-            v = fast_ascii(s, n) ? json_stringn_nocheck(s, n) : json_stringn(s, n);
+            v = rc_ascii_only(s, n) ? json_stringn_nocheck(s, n) : json_stringn(s, n);
         free(buf);
         return v;
     }

@@ -78,5 +78,16 @@ uint64_t rc_avro_fingerprint64(const void *buf, size_t len);
  * and *out is a malloc'd buffer the caller frees. */
 int rc_avro_encode_body(const char *schema_json, const json_t *obj, int reference, void **out, size_t *out_len,
                         char *errstr, size_t errstr_size);
+/* The other way: an Avro binary body (no framing) written in the schema
+ * given as JSON text, read into ricochet's JSON form either by ricochet's
+ * own reader (reference 0: what rc_serde_decode() uses for records written
+ * with our schema) or with avro-c's avro_value_read() into a generic value
+ * (reference 1: how every record used to be read, and still how one written
+ * with another schema version is resolved). Both check the body first (same
+ * checks, same messages); tests pin that they give the same trees and the
+ * same errors. Compiles the schema on every call, so it is for tests and
+ * tools. Returns a new reference, or NULL with errstr. */
+json_t *rc_avro_decode_body(const char *schema_json, const void *body, size_t len, int reference, char *errstr,
+                            size_t errstr_size);
 
 #endif

@@ -69,6 +69,19 @@ int rc_utf8_valid(const char *buf, size_t len) {
     return 1;
 }
 
+int rc_ascii_only(const void *buf, size_t len) {
+    const unsigned char *p = buf;
+    uint64_t acc = 0, w;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    for (; i < len; i++)
+        acc |= p[i];
+    return (acc & 0x8080808080808080ULL) == 0;
+}
+
 char *rc_base64(const void *buf, size_t len) {
     char *out = malloc(4 * ((len + 2) / 3) + 1);
     if (!out)

@@ -16,6 +16,10 @@ int64_t rc_mono_ms(void);
 size_t rc_utf8_decode(const unsigned char *p, const unsigned char *end, uint32_t *cp);
 /* Non-zero when buf[0..len) is valid UTF-8 without NUL bytes. */
 int rc_utf8_valid(const char *buf, size_t len);
+/* Non-zero when every byte of buf[0..len) is ASCII (below 0x80), so the
+ * bytes are valid UTF-8 (NUL included) without a closer look: eight bytes
+ * at a time. */
+int rc_ascii_only(const void *buf, size_t len);
 /* Base64 of buf, malloc'd, NUL-terminated; caller frees. */
 char *rc_base64(const void *buf, size_t len);
 /* Lower-case hex HMAC-SHA256 of msg with key into out (>= 65 bytes). */

@@ -449,6 +449,186 @@ static void test_serde_encode_is_header_plus_reference_body(void **state) {
     rc_serde_destroy(serde);
 }
 
+/* ---- the reader ---------------------------------------------------------- */
+
+/* Reads "body" both ways; both must give the same tree (the same text at
+ * full precision, so -0.0 and integer-vs-real show) or fail with the same
+ * message. Returns 1 when they read it. */
+static int both_read_alike(const char *schema, const void *body, size_t len) {
+    char ea[512] = "", eb[512] = "";
+    json_t *a = rc_avro_decode_body(schema, body, len, 0, ea, sizeof(ea));
+    json_t *b = rc_avro_decode_body(schema, body, len, 1, eb, sizeof(eb));
+    int ok = a != NULL;
+
+    if (!a != !b)
+        fail_msg("reader %s, avro-c %s (%s | %s)", a ? "read it" : "failed", b ? "read it" : "failed", ea, eb);
+    if (a) {
+        char *sa = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        char *sb = json_dumps(b, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        assert_non_null(sa);
+        assert_non_null(sb);
+        if (strcmp(sa, sb) || !json_equal(a, b))
+            fail_msg("trees differ:\n reader %.400s\n avro-c %.400s", sa, sb);
+        free(sa);
+        free(sb);
+    } else {
+        assert_string_equal(ea, eb);
+    }
+    json_decref(a);
+    json_decref(b);
+    return ok;
+}
+
+/* Random records of "schema_text": written, then read both ways, whole and
+ * broken (a byte changed, cut short, a byte too many). */
+static void check_reader(const char *schema_text, int count) {
+    json_error_t jerr;
+    json_t *schema = json_loads(schema_text, 0, &jerr);
+    int whole = 0, broken_read = 0, broken_refused = 0;
+
+    assert_non_null(schema);
+    for (int i = 0; i < count; i++) {
+        names_t nm = {.n = 0};
+        names_collect(&nm, schema);
+        json_t *rec = gen(&nm, schema, 0);
+        void *body = NULL;
+        size_t len = 0;
+        char err[512];
+        assert_int_equal(rc_avro_encode_body(schema_text, rec, 0, &body, &len, err, sizeof(err)), 0);
+        whole += both_read_alike(schema_text, body, len);
+        /* The reader gives back what was written (defaults filled in). */
+        json_t *back = rc_avro_decode_body(schema_text, body, len, 0, err, sizeof(err));
+        void *again = NULL;
+        size_t again_len = 0;
+        assert_non_null(back);
+        assert_int_equal(rc_avro_encode_body(schema_text, back, 0, &again, &again_len, err, sizeof(err)), 0);
+        assert_int_equal(again_len, len);
+        assert_memory_equal(again, body, len);
+        free(again);
+        json_decref(back);
+        for (int k = 0; k < 8 && len > 0; k++) {
+            unsigned char *b = malloc(len + 1);
+            size_t bl = len;
+            assert_non_null(b);
+            memcpy(b, body, len);
+            switch (below(4)) {
+            case 0: b[below((unsigned)len)] = (unsigned char)below(256); break;
+            case 1: b[below((unsigned)len)] ^= (unsigned char)(1u << below(8)); break;
+            case 2: bl = below((unsigned)len); break;
+            default: b[len] = (unsigned char)below(256), bl = len + 1; break;
+            }
+            if (both_read_alike(schema_text, b, bl))
+                broken_read++;
+            else
+                broken_refused++;
+            free(b);
+        }
+        free(body);
+        json_decref(rec);
+    }
+    assert_int_equal(whole, count);
+    /* Not vacuous: breakage is caught, and some changes still read (a
+     * different character, number or branch). */
+    assert_true(broken_refused > 0);
+    assert_true(broken_read > 0);
+    json_decref(schema);
+}
+
+static void test_reader_reads_random_records_as_avro_c_does(void **state) {
+    (void)state;
+    check_reader(rc_schema_text(RC_SCHEMA_POST), 150);
+    check_reader(rc_schema_text(RC_SCHEMA_ENRICHED_POST), 80);
+    check_reader(rc_schema_text(RC_SCHEMA_ACTION), 80);
+    check_reader(rc_schema_text(RC_SCHEMA_DEAD_LETTER), 80);
+    check_reader(rc_all_types_schema, 200);
+}
+
+/* Bodies no writer of ours makes, written by hand: blocks with a negative
+ * count and a byte size, a map key repeated or holding a NUL, a NaN, a
+ * string that is not UTF-8, an enum index and a branch out of range. */
+static void test_reader_agrees_with_avro_c_on_hand_written_edge_cases(void **state) {
+    (void)state;
+    static const char *arr = "{\"type\":\"record\",\"name\":\"A\",\"fields\":["
+                             "{\"name\":\"a\",\"type\":{\"type\":\"array\",\"items\":\"long\"}}]}";
+    static const char *map = "{\"type\":\"record\",\"name\":\"M\",\"fields\":["
+                             "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":\"int\"}}]}";
+    static const char *dbl = "{\"type\":\"record\",\"name\":\"D\",\"fields\":["
+                             "{\"name\":\"d\",\"type\":\"double\"},{\"name\":\"f\",\"type\":\"float\"}]}";
+    static const char *str = "{\"type\":\"record\",\"name\":\"S\",\"fields\":["
+                             "{\"name\":\"s\",\"type\":[\"null\",\"string\"]}]}";
+    static const char *en = "{\"type\":\"record\",\"name\":\"E\",\"fields\":["
+                            "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"C\",\"symbols\":[\"A\",\"B\"]}},"
+                            "{\"name\":\"u\",\"type\":[\"null\",\"long\",\"string\"]}]}";
+    static const struct {
+        const char **schema;
+        const char *bytes;
+        size_t len;
+        int reads;
+    } cases[] = {
+        /* [1, 2] as one block, then [3] as a block of -1 items of 1 byte */
+        {&arr, "\x04\x02\x04\x01\x02\x06\x00", 7, 1},
+        /* a negative count whose byte size is negative */
+        {&arr, "\x01\x01\x02\x00", 4, 0},
+        /* {"k": 1, "k": 2}: the key once, the last value */
+        {&map, "\x04\x02k\x02\x02k\x04\x00", 8, 1},
+        /* {"a\0b": 1, "a": 2}: the key ends at its NUL, so both are "a" */
+        {&map, "\x04\x06" "a\0b" "\x02\x02" "a\x04\x00", 10, 1},
+        /* a map key that is not UTF-8 */
+        {&map, "\x02\x02\xff\x02\x00", 5, 0},
+        /* NaN double; infinite float */
+        {&dbl, "\x00\x00\x00\x00\x00\x00\xf8\x7f\x00\x00\x80\x3f", 12, 0},
+        {&dbl, "\x00\x00\x00\x00\x00\x00\xf0\x3f\x00\x00\x80\x7f", 12, 0},
+        {&dbl, "\x00\x00\x00\x00\x00\x00\x00\x80\x00\x00\x00\x80", 12, 1}, /* -0.0, -0.0f */
+        /* strings: invalid UTF-8, a NUL inside, an overlong '/' */
+        {&str, "\x02\x04\xc3\x28", 4, 0},
+        {&str, "\x02\x06" "a\0b", 5, 1},
+        {&str, "\x02\x04\xc0\xaf", 4, 0},
+        /* enum index 2 of 2 symbols; union branch 3 of 3; branch 2 */
+        {&en, "\x04\x00", 2, 0},
+        {&en, "\x02\x06", 2, 0},
+        {&en, "\x02\x04\x02x", 4, 1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (both_read_alike(*cases[i].schema, cases[i].bytes, cases[i].len) != cases[i].reads)
+            fail_msg("case %zu: expected it %s", i, cases[i].reads ? "read" : "refused");
+    }
+}
+
+/* rc_serde_decode() reads what rc_serde_encode() wrote: the direct reader
+ * behind the single-object header. */
+static void test_serde_decode_reads_back_what_encode_wrote(void **state) {
+    char err[256];
+    rc_serde_t *serde = rc_serde_new(NULL, err, sizeof(err));
+    json_error_t jerr;
+    (void)state;
+
+    assert_non_null(serde);
+    for (rc_schema_id_t id = 0; id < RC_SCHEMA__CNT; id++) {
+        json_t *schema = json_loads(rc_schema_text(id), 0, &jerr);
+        assert_non_null(schema);
+        for (int i = 0; i < 40; i++) {
+            names_t nm = {.n = 0};
+            names_collect(&nm, schema);
+            json_t *rec = gen(&nm, schema, 0);
+            void *framed;
+            size_t fl;
+            assert_int_equal(rc_serde_encode(serde, id, NULL, rec, &framed, &fl, err, sizeof(err)), 0);
+            json_t *a = rc_serde_decode(serde, id, framed, fl, err, sizeof(err));
+            json_t *b = rc_avro_decode_body(rc_schema_text(id), (unsigned char *)framed + 10, fl - 10, 1, err,
+                                            sizeof(err));
+            assert_non_null(a);
+            assert_non_null(b);
+            assert_true(json_equal(a, b));
+            json_decref(a);
+            json_decref(b);
+            free(framed);
+            json_decref(rec);
+        }
+        json_decref(schema);
+    }
+    rc_serde_destroy(serde);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_writer_matches_avro_c_byte_for_byte_on_random_posts),
@@ -457,6 +637,9 @@ int main(void) {
         cmocka_unit_test(test_writer_matches_avro_c_on_every_avro_type),
         cmocka_unit_test(test_writer_refuses_what_avro_c_path_refuses_with_the_same_message),
         cmocka_unit_test(test_serde_encode_is_header_plus_reference_body),
+        cmocka_unit_test(test_reader_reads_random_records_as_avro_c_does),
+        cmocka_unit_test(test_reader_agrees_with_avro_c_on_hand_written_edge_cases),
+        cmocka_unit_test(test_serde_decode_reads_back_what_encode_wrote),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
