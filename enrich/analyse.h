@@ -7,7 +7,9 @@
  * files are embedded at build time), so they are unit-tested alone.
  *
  * Thread locality: rc_analysers_t is read-only after rc_analysers_new() and
- * may be shared by threads.
+ * is shared by enrich's analysing threads: rc_analyse() runs on several
+ * threads at once (each with its own post), so every analyser's run() must
+ * be thread-safe (see rc_analyser_t.run).
  */
 #ifndef RC_ANALYSE_H
 #define RC_ANALYSE_H
@@ -65,7 +67,11 @@ typedef struct rc_analyser {
      * NULL without a table) and outlives the state. *statep is passed to
      * run(). */
     int (*init)(void **statep, const void *conf, char *errstr, size_t errstr_size);
-    /* Fill its part of "a"; may read what earlier analysers filled. */
+    /* Fill its part of "a"; may read what earlier analysers filled. Must be
+     * thread-safe: enrich analyses a batch on several threads
+     * (enrich.threads), so run() is called concurrently with the same
+     * "state", which it must only read (no caches, counters or scratch
+     * space in it: keep those on the stack or in "a"). */
     int (*run)(const void *state, rc_analysis_t *a, char *errstr, size_t errstr_size);
     void (*destroy)(void *state); /* safe on NULL */
 } rc_analyser_t;

@@ -9,6 +9,7 @@ typedef struct rc_enrich_conf {
     /* One section per analyser (enrich.<name>), bound by the analyser
      * itself (rc_analysers_new), and the stage's own parts. */
     const void *sections[12];
+    long threads; /* analysing threads per batch; 0: one per CPU, at most 4 */
 } rc_enrich_conf_t;
 
 extern const rc_stage_t rc_stage_enrich;

@@ -13,10 +13,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "normalise.h"
+#include "parallel.h"
 #include "redis.h"
 #include "source.h"
 #include "util.h"
@@ -214,60 +214,31 @@ typedef struct {
     json_t **posts, **origs;
     char **errs;
     const char *now;
-    size_t from, to;
 } rc_ingest_norm_t;
 
-static void *rc_ingest_norm_run(void *arg) {
+static void rc_ingest_norm_run(void *arg, size_t from, size_t to) {
     rc_ingest_norm_t *job = arg;
     char err[512];
 
-    for (size_t i = job->from; i < job->to; i++) {
+    for (size_t i = from; i < to; i++) {
         job->posts[i] = rc_normalise_ex(job->in[i]->data, job->in[i]->len, job->now, RC_FMT_UNKNOWN, NULL,
                                         &job->origs[i], err, sizeof(err));
         if (!job->posts[i] && !(job->errs[i] = strdup(err)))
             job->errs[i] = NULL; /* reported as "out of memory" by the caller */
     }
-    return NULL;
 }
 
-/* How many threads normalise a batch of "n": the configured number (0:
- * one per CPU), fewer when each would get under RC_INGEST_MIN_PER_THREAD
- * records (starting a thread costs about as much as normalising a few). */
+/* A thread normalises at least this many records of a batch (starting a
+ * thread costs about as much as normalising a few). */
 #define RC_INGEST_MIN_PER_THREAD 64
-#define RC_INGEST_MAX_THREADS 64
 
-static size_t rc_ingest_norm_threads(const rc_ingest_conf_t *c, size_t n) {
-    long t = c->threads > 0 ? c->threads : sysconf(_SC_NPROCESSORS_ONLN);
-    if (t < 1)
-        t = 1;
-    if (t > RC_INGEST_MAX_THREADS)
-        t = RC_INGEST_MAX_THREADS;
-    if ((size_t)t > n / RC_INGEST_MIN_PER_THREAD)
-        t = (long)(n / RC_INGEST_MIN_PER_THREAD);
-    return t < 1 ? 1 : (size_t)t;
-}
-
-/* Normalises in[0..n) into posts/origs/errs (each n long). */
+/* Normalises in[0..n) into posts/origs/errs (each n long), on
+ * ingest.threads threads (0: one per CPU). */
 static void rc_ingest_normalise_batch(rc_ingest_t *ig, rc_input_t **in, size_t n, json_t **posts, json_t **origs,
                                       char **errs, const char *now) {
-    size_t nt = rc_ingest_norm_threads(ig->conf, n), started = 0;
-    rc_ingest_norm_t jobs[RC_INGEST_MAX_THREADS];
-    pthread_t tids[RC_INGEST_MAX_THREADS];
-
-    /* Job 0 runs here; a thread that cannot be started leaves its share to
-     * this thread too. */
-    for (size_t t = 0; t < nt; t++)
-        jobs[t] = (rc_ingest_norm_t){in, posts, origs, errs, now, n * t / nt, n * (t + 1) / nt};
-    for (size_t t = 1; t < nt; t++) {
-        if (pthread_create(&tids[t], NULL, rc_ingest_norm_run, &jobs[t]))
-            break;
-        started = t;
-    }
-    rc_ingest_norm_run(&jobs[0]);
-    for (size_t t = started + 1; t < nt; t++)
-        rc_ingest_norm_run(&jobs[t]);
-    for (size_t t = 1; t <= started; t++)
-        pthread_join(tids[t], NULL);
+    rc_ingest_norm_t job = {in, posts, origs, errs, now};
+    rc_parallel_for(n, rc_parallel_threads(ig->conf->threads, 0, n, RC_INGEST_MIN_PER_THREAD), rc_ingest_norm_run,
+                    &job);
 }
 
 /* Each input gives one Post, or two for a repost that embeds its original:
