@@ -13,7 +13,7 @@
 enum { CLS_SEP = 0, CLS_LETTER = 1, CLS_APOS = 2 };
 
 
-static int ascii_word(unsigned char c) {
+static inline int ascii_word(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
@@ -21,11 +21,7 @@ static int ascii_word(unsigned char c) {
  * Outside ASCII, punctuation, symbols and emoji separate words and
  * everything else (letters of any script) is taken as a letter: good enough
  * for cue matching, which is all it is used for. */
-static size_t char_class(const unsigned char *p, const unsigned char *end, int *cls) {
-    if (*p < 0x80) {
-        *cls = ascii_word(*p) ? CLS_LETTER : *p == '\'' ? CLS_APOS : CLS_SEP;
-        return 1;
-    }
+static size_t char_class_utf8(const unsigned char *p, const unsigned char *end, int *cls) {
     uint32_t cp;
     size_t n = rc_utf8_decode(p, end, &cp);
     if (n == 0) {
@@ -41,6 +37,15 @@ static size_t char_class(const unsigned char *p, const unsigned char *end, int *
     else
         *cls = CLS_LETTER;
     return n;
+}
+
+/* Inlined for ASCII, which is nearly every character of most posts. */
+static inline size_t char_class(const unsigned char *p, const unsigned char *end, int *cls) {
+    if (*p < 0x80) {
+        *cls = ascii_word(*p) ? CLS_LETTER : *p == '\'' ? CLS_APOS : CLS_SEP;
+        return 1;
+    }
+    return char_class_utf8(p, end, cls);
 }
 
 static int is_space(unsigned char c) {
@@ -74,6 +79,7 @@ static void emit(splitter_t *s, const unsigned char *a, const unsigned char *b, 
     w->kind = kind;
     w->low = s->low;
     size_t upper = 0, lower = 0, digits = 0;
+    uint32_t h = 2166136261u;
     int first_upper = *a >= 'A' && *a <= 'Z';
     for (const unsigned char *q = a; q < b; q++) {
         unsigned char c = *q;
@@ -90,14 +96,15 @@ static void emit(splitter_t *s, const unsigned char *a, const unsigned char *b, 
                                                     (q[2] == 0x98 || q[2] == 0x99)))) {
             if (c == 0xe2)
                 q += 2;
-            *s->low++ = '\'';
-            continue;
+            c = '\'';
         }
         *s->low++ = (char)c;
+        /* rc_words_hash() of "low", as it is written. */
+        h = (h ^ c) * 16777619u;
     }
     *s->low++ = '\0';
     w->low_len = (uint32_t)(s->low - w->low - 1);
-    w->hash = rc_words_hash(w->low);
+    w->hash = h;
     w->caps = upper > 0 && lower == 0 ? RC_CAPS_ALL : (first_upper && upper == 1 && lower > 0) ? RC_CAPS_TITLE
                                                                                               : RC_CAPS_NONE;
     w->alpha = upper + lower == w->len;
@@ -265,6 +272,7 @@ int rc_word_in(const char *s, const char *const *list) {
 typedef struct phrase_slot {
     const char *key; /* first word, NULL if empty */
     uint32_t hash;
+    uint32_t len;  /* strlen(key) */
     int32_t head; /* first phrase with this first word */
 } phrase_slot_t;
 
@@ -289,10 +297,10 @@ uint32_t rc_words_hash(const char *s) {
     return h;
 }
 
-static phrase_slot_t *slot_for(const rc_phrases_t *p, const char *key, uint32_t h) {
+static inline phrase_slot_t *slot_for(const rc_phrases_t *p, const char *key, size_t len, uint32_t h) {
     size_t i = h & p->mask;
     while (p->slots[i].key != NULL) {
-        if (p->slots[i].hash == h && strcmp(p->slots[i].key, key) == 0)
+        if (p->slots[i].hash == h && p->slots[i].len == len && strcmp(p->slots[i].key, key) == 0)
             break;
         i = (i + 1) & p->mask;
     }
@@ -318,7 +326,9 @@ rc_phrases_t *rc_phrases_new(const rc_phrase_def_t *defs, size_t n, char *errstr
         }
     }
     p->mask = 16;
-    while (p->mask < n * 2)
+    /* At most a quarter full: most words looked up are in no table, and a
+     * miss ends at the first empty slot. */
+    while (p->mask < n * 4)
         p->mask <<= 1;
     p->mask--;
     p->buf = malloc(total + 1);
@@ -350,10 +360,11 @@ rc_phrases_t *rc_phrases_new(const rc_phrase_def_t *defs, size_t n, char *errstr
         /* Append to its first word's chain, keeping definition order. */
         p->next[k] = -1;
         uint32_t h = rc_words_hash(p->words[p->first[k]]);
-        phrase_slot_t *s = slot_for(p, p->words[p->first[k]], h);
+        phrase_slot_t *s = slot_for(p, p->words[p->first[k]], strlen(p->words[p->first[k]]), h);
         if (s->key == NULL) {
             s->key = p->words[p->first[k]];
             s->hash = h;
+            s->len = (uint32_t)strlen(s->key);
             s->head = (int32_t)k;
         } else {
             int32_t j = s->head;
@@ -385,7 +396,7 @@ int rc_phrases_match(const rc_phrases_t *p, const rc_words_t *ws, size_t i, size
     const rc_word_t *w = &ws->w[i];
     if (w->kind != RC_WORD_PLAIN)
         return -1;
-    const phrase_slot_t *s = slot_for(p, w->low, w->hash);
+    const phrase_slot_t *s = slot_for(p, w->low, w->low_len, w->hash);
     if (s->key == NULL)
         return -1;
     int best = -1;
