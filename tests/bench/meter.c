@@ -20,8 +20,14 @@
  * to ~100 ms late; produced_seconds (to the last output produced, before
  * its acknowledgement) bounds the error from the other side.
  *
+ * With -p PID it also reads the worker's CPU time (user + system, all its
+ * threads, from /proc/PID/stat) at the poll before the start and at the
+ * one that saw it done: the CPU the records cost, which on a shared
+ * machine varies far less than the wall-clock rate.
+ *
  * Prints one line on stdout:
  *   in=<I> out=<O> seconds=<S> produced_seconds=<P> msgs_per_s=<COUNT/S>
+ *   [cpu_seconds=<C> cpu_us_per_msg=<C/COUNT>]
  * and exits 0; exits 1 on timeout (default 300 s), when nothing moved for
  * STALL_S (default 20 s) after the start (records lost, worker stuck), or
  * if the worker's metrics cannot be read.
@@ -36,6 +42,27 @@
 #include "cli.h"
 #include "http_client.h"
 
+/* CPU seconds used so far by process "pid" (all threads), or -1. */
+static double bm_cpu(long pid) {
+    char path[64], buf[1024], *p;
+    unsigned long ut, st;
+    FILE *fp;
+    size_t n;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    if (!(fp = fopen(path, "r")))
+        return -1;
+    n = fread(buf, 1, sizeof(buf) - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    /* Fields 14 and 15 (utime, stime), counted after the ")" that ends the
+     * command name (which may hold spaces). */
+    if (!(p = strrchr(buf, ')')) ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static double bm_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -44,11 +71,11 @@ static double bm_now(void) {
 
 int main(int argc, char **argv) {
     const char *url = NULL, *stage = NULL;
-    long want = 0, min_out = -1, poll_ms = 20, timeout_s = 300, stall_s = 20, failures = 0;
+    long want = 0, min_out = -1, poll_ms = 20, timeout_s = 300, stall_s = 20, failures = 0, pid = 0;
     int opt, ret = 1;
     char m_in[128], m_out[128], m_flight[128];
 
-    while ((opt = getopt(argc, argv, "u:s:n:m:i:T:S:h")) != -1) {
+    while ((opt = getopt(argc, argv, "u:s:n:m:i:T:S:p:h")) != -1) {
         switch (opt) {
         case 'u': url = optarg; break;
         case 's': stage = optarg; break;
@@ -57,9 +84,10 @@ int main(int argc, char **argv) {
         case 'i': poll_ms = atol(optarg); break;
         case 'T': timeout_s = atol(optarg); break;
         case 'S': stall_s = atol(optarg); break;
+        case 'p': pid = atol(optarg); break;
         case 'h':
             printf("Usage: bench_meter -u METRICS_URL -s STAGE -n COUNT [-m MIN_OUT] [-i POLL_MS] [-T TIMEOUT_S]\n"
-                   "                   [-S STALL_S]\n"
+                   "                   [-S STALL_S] [-p PID]\n"
                    "Times a worker carrying COUNT records through, from its /metrics.\n");
             return 0;
         default: return 2;
@@ -82,10 +110,13 @@ int main(int argc, char **argv) {
     double t0 = bm_now(), deadline = t0 + (double)timeout_s;
     double t_prev = 0, t_start = -1, t_out_change = -1, t_done = -1, t_moved = 0;
     double in = 0, out = 0, flight = 0, last_out = 0, last_in = 0, last_flight = 0;
+    double cpu_before = -1, cpu_done = -1, cpu_now = -1;
     while (bm_now() < deadline) {
         rc_http_response_t resp;
         double t_sent = bm_now();
         int rc = rc_http_do(hc, &req, &resp);
+        if (pid > 0)
+            cpu_now = bm_cpu(pid);
         /* The time of a sample: the middle of the request that took it. */
         double t_req = (t_sent + bm_now()) / 2;
         if (rc == 0 && resp.status == 200 && resp.body) {
@@ -93,6 +124,8 @@ int main(int argc, char **argv) {
             out = rc_prom_value(resp.body, m_out, NULL);
             flight = rc_prom_value(resp.body, m_flight, NULL);
             failures = 0;
+            if (in == 0)
+                cpu_before = cpu_now;
             if (t_start < 0 && in > 0)
                 t_start = t_prev > 0 ? (t_prev + t_req) / 2 : t_req;
             if (out != last_out) {
@@ -106,6 +139,7 @@ int main(int argc, char **argv) {
             }
             if (t_start >= 0 && in >= (double)want && out >= (double)min_out && flight == 0) {
                 t_done = (t_prev + t_req) / 2;
+                cpu_done = cpu_now;
                 rc_http_response_clear(&resp);
                 break;
             }
@@ -132,8 +166,12 @@ int main(int argc, char **argv) {
         goto out;
     }
     double secs = t_done - t_start;
-    printf("in=%.0f out=%.0f seconds=%.3f produced_seconds=%.3f msgs_per_s=%.0f\n", in, out, secs,
+    printf("in=%.0f out=%.0f seconds=%.3f produced_seconds=%.3f msgs_per_s=%.0f", in, out, secs,
            t_out_change - t_start, secs > 0 ? (double)want / secs : 0.0);
+    if (cpu_before >= 0 && cpu_done >= 0)
+        printf(" cpu_seconds=%.2f cpu_us_per_msg=%.1f", cpu_done - cpu_before,
+               (cpu_done - cpu_before) * 1e6 / (double)want);
+    printf("\n");
     fflush(stdout);
     ret = 0;
 out:

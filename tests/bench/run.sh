@@ -22,7 +22,8 @@
 # lookups for every matched post).
 #
 # Prints one line per stage:
-#   BENCH stage=<s> msgs=<N> msgs_per_s=<X> passthrough_msgs_per_s=<Y> ratio=<X/Y> rss_mb=<M>
+#   BENCH stage=<s> msgs=<N> msgs_per_s=<X> passthrough_msgs_per_s=<Y> ratio=<X/Y> rss_mb=<M> cpu_us_per_msg=<C>
+# (C: the worker's CPU time, all threads, per record, while it was timed)
 # and, without Kafka, enrich in file mode over the same posts and the analysers
 # alone (rc_analyse() over posts parsed beforehand, bench_enrich_cpu):
 #   BENCH stage=enrich-file msgs=<N> msgs_per_s=<X> cpu_msgs_per_s=<C>
@@ -32,6 +33,7 @@
 #
 # BENCH_KAFKA_EXTRA adds lines under the workers' kafka: section, e.g.
 # "  queued.max.messages.kbytes: 16384" to try a smaller prefetch queue.
+# BENCH_ENRICH_EXTRA does the same under enrich:, e.g. "  threads: 1".
 # BENCH_PERF_DIR=DIR records each worker with `perf record --call-graph
 # dwarf` while it is measured, into DIR/<stage>.perf.data (then
 # `perf report -i ...`); the numbers of such a run are lower than usual.
@@ -103,6 +105,7 @@ ingest:
 enrich:
   http_port: ${H_PORT[enrich]}
   group_id: bench-enrich
+${BENCH_ENRICH_EXTRA:-}
 route:
   http_port: ${H_PORT[route]}
   group_id: bench-route
@@ -154,17 +157,19 @@ passthrough() {
 # stage STAGE PASSTHROUGH_RATE [quiet]: start the worker, time N records, print
 # BENCH (not with "quiet": a stage run only for its output, for the next).
 stage() {
-  local s=$1 pt=$2 quiet=${3:-} out rate hwm perf_pid=
+  local s=$1 pt=$2 quiet=${3:-} out rate cpu hwm perf_pid=
   h_start_worker "$s"
   if [ -n "${BENCH_PERF_DIR:-}" ]; then
     mkdir -p "$BENCH_PERF_DIR"
-    perf record -q --call-graph dwarf,16384 -F 999 -p "${H_PID[$s]}" -o "$BENCH_PERF_DIR/$s.perf.data" 2>>"$H_DIR/perf.log" &
+    perf record -q -e cpu-clock --call-graph dwarf,16384 -F 999 -p "${H_PID[$s]}" -o "$BENCH_PERF_DIR/$s.perf.data" 2>>"$H_DIR/perf.log" &
     perf_pid=$!
   fi
   out=$("$RICOCHET_BIN/bench_meter" -u "http://127.0.0.1:${H_PORT[$s]}/metrics" -s "$s" -n "$N" -T "$TIMEOUT" \
-    2>>"$H_DIR/meter.log") || h_fail "ricochet-$s did not carry $N records through (see meter.log, $s.log)"
+    -p "${H_PID[$s]}" 2>>"$H_DIR/meter.log") ||
+    h_fail "ricochet-$s did not carry $N records through (see meter.log, $s.log)"
   echo "bench: ricochet-$s: $out" >&2
   rate=$(kv msgs_per_s "$out")
+  cpu=$(kv cpu_us_per_msg "$out")
   hwm=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/${H_PID[$s]}/status")
   if [ -n "$perf_pid" ]; then
     kill -INT "$perf_pid"
@@ -173,7 +178,8 @@ stage() {
   h_stop_worker "$s"
   [ "$H_RC" = 0 ] || h_fail "ricochet-$s exited $H_RC on SIGTERM"
   [ -n "$quiet" ] ||
-    echo "BENCH stage=$s msgs=$N msgs_per_s=$rate passthrough_msgs_per_s=$pt ratio=$(ratio "$rate" "$pt") rss_mb=$hwm"
+    echo "BENCH stage=$s msgs=$N msgs_per_s=$rate passthrough_msgs_per_s=$pt ratio=$(ratio "$rate" "$pt")" \
+      "rss_mb=$hwm cpu_us_per_msg=${cpu:-?}"
 }
 
 # Inputs: N raw payloads on bench.raw.
