@@ -85,10 +85,11 @@ static void rc_enrich_destroy(void *ctx) {
 }
 
 /* The analysers are pure and most of a record's cost, so a batch is
- * analysed on enrich.threads threads, each over a contiguous run of the
- * inputs into eps[] (or the reason into errs[], malloc'd); emitting and
- * dead-lettering stay on the worker's thread, in input order, once every
- * thread is done (so the worker's delivery tracking is unchanged). */
+ * analysed on enrich.threads threads, a chunk at a time, each thread over a
+ * contiguous run of the chunk's inputs into eps[] (or the reason into
+ * errs[], malloc'd); emitting and dead-lettering stay on the worker's
+ * thread, in input order, once every thread is done with the chunk (so the
+ * worker's delivery tracking is unchanged). */
 typedef struct {
     const rc_analysers_t *an;
     rc_input_t **in;
@@ -111,6 +112,8 @@ static void rc_enrich_analyse_run(void *arg, size_t from, size_t to) {
 /* A thread analyses at least this many posts of a batch (~7 us each;
  * starting a thread costs about as much as a few). */
 #define RC_ENRICH_MIN_PER_THREAD 32
+/* Posts analysed per thread before their outputs are emitted. */
+#define RC_ENRICH_CHUNK 64
 /* enrich.threads 0: one per online CPU, at most this many. */
 #define RC_ENRICH_AUTO_MAX_THREADS 4
 
@@ -126,10 +129,19 @@ static int rc_enrich_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t 
         return -1; /* out of memory: stop; the batch is read again */
     }
     rc_now_rfc3339(now, sizeof(now));
-    rc_enrich_job_t job = {e->an, in, eps, errs, now};
-    rc_parallel_for(n, rc_parallel_threads(e->conf->threads, RC_ENRICH_AUTO_MAX_THREADS, n, RC_ENRICH_MIN_PER_THREAD),
-                    rc_enrich_analyse_run, &job);
+    /* In chunks of RC_ENRICH_CHUNK per thread, each analysed and then
+     * emitted while its EnrichedPosts are still in the CPU's caches
+     * (analysing all 500 of a batch before encoding any cost ~30% more). */
+    size_t threads = rc_parallel_threads(e->conf->threads, RC_ENRICH_AUTO_MAX_THREADS, n, RC_ENRICH_MIN_PER_THREAD);
+    size_t chunk = threads * RC_ENRICH_CHUNK;
     for (size_t i = 0; i < n; i++) {
+        if (i % chunk == 0) {
+            size_t m = n - i < chunk ? n - i : chunk;
+            rc_enrich_job_t job = {e->an, in + i, eps + i, errs + i, now};
+            rc_parallel_for(m, rc_parallel_threads(e->conf->threads, RC_ENRICH_AUTO_MAX_THREADS, m,
+                                                   RC_ENRICH_MIN_PER_THREAD),
+                            rc_enrich_analyse_run, &job);
+        }
         json_t *ep = eps[i];
         if (!ep) {
             rc_worker_dead_letter(w, in[i], "validation", "analyse: %s", errs[i] ? errs[i] : "out of memory");

@@ -2,7 +2,7 @@
  * bench_enrich_cpu: the CPU cost of enrich's per-record path without the
  * broker or the machine's other load in the way, phase by phase.
  *
- *   bench_enrich_cpu [-r ROUNDS] [-p PHASE] [-t THREADS] FILE.jsonl
+ *   bench_enrich_cpu [-r ROUNDS] [-p PHASE] [-t THREADS] [-c CHUNK] FILE.jsonl
  *
  * Reads FILE (JSON Lines of Posts, e.g. ricochet-ingest --in over
  * bench_gen's output) into memory and parses every line once, then for
@@ -13,8 +13,9 @@
  *   encode     rc_serde_encode() of the EnrichedPost (built once before)
  *   kafka      decode + analyse + encode: enrich's own work per Kafka record
  *   batch      the same in the worker's pattern: a batch of 500 decoded,
- *              then analysed and encoded one by one with the outputs kept,
- *              then all freed (malloc behaves differently than above)
+ *              then analysed CHUNK (-c, default 64, as enrich does) at a
+ *              time and those encoded, the outputs kept, then all freed
+ *              (malloc and the caches behave differently than above)
  *   all        (default) each of the above in turn
  * With -t THREADS > 1 the analysers phase runs on that many threads, each
  * over its share of the posts (the analysers' state is shared, as in the
@@ -121,7 +122,8 @@ static void *analyse_slice(void *arg) {
  * and its output encoded into a buffer that is kept (librdkafka holds it
  * until delivered), then everything freed. */
 #define RC_BENCH_BATCH 500
-static long run_batch(const corpus_t *c, const rc_analysers_t *an, rc_serde_t *serde, size_t from, size_t n) {
+static long run_batch(const corpus_t *c, const rc_analysers_t *an, rc_serde_t *serde, size_t from, size_t n,
+                      size_t chunk) {
     json_t *in[RC_BENCH_BATCH];
     void *out[RC_BENCH_BATCH];
     char err[512];
@@ -129,12 +131,18 @@ static long run_batch(const corpus_t *c, const rc_analysers_t *an, rc_serde_t *s
 
     for (size_t i = 0; i < n; i++)
         in[i] = rc_serde_decode(serde, RC_SCHEMA_POST, c->avro[from + i], c->avro_len[from + i], err, sizeof(err));
-    for (size_t i = 0; i < n; i++) {
-        size_t len = 0;
-        json_t *ep = in[i] ? rc_analyse(an, in[i], bench_now, err, sizeof(err)) : NULL;
-        out[i] = NULL;
-        ok += ep && rc_serde_encode(serde, RC_SCHEMA_ENRICHED_POST, NULL, ep, &out[i], &len, err, sizeof(err)) == 0;
-        json_decref(ep);
+    for (size_t k = 0; k < n; k += chunk) {
+        json_t *ep[RC_BENCH_BATCH];
+        size_t m = n - k < chunk ? n - k : chunk;
+        for (size_t i = k; i < k + m; i++)
+            ep[i - k] = in[i] ? rc_analyse(an, in[i], bench_now, err, sizeof(err)) : NULL;
+        for (size_t i = k; i < k + m; i++) {
+            size_t len = 0;
+            out[i] = NULL;
+            ok += ep[i - k] &&
+                  rc_serde_encode(serde, RC_SCHEMA_ENRICHED_POST, NULL, ep[i - k], &out[i], &len, err, sizeof(err)) == 0;
+            json_decref(ep[i - k]);
+        }
     }
     for (size_t i = 0; i < n; i++) {
         free(out[i]);
@@ -145,7 +153,7 @@ static long run_batch(const corpus_t *c, const rc_analysers_t *an, rc_serde_t *s
 
 /* Returns the number of records that went through. */
 __attribute__((noinline)) static long run_phase(const char *phase, const corpus_t *c, const rc_analysers_t *an,
-                                                rc_serde_t *serde, long rounds, int threads) {
+                                                rc_serde_t *serde, long rounds, int threads, size_t chunk) {
     char err[512];
     long ok = 0;
 
@@ -172,7 +180,7 @@ __attribute__((noinline)) static long run_phase(const char *phase, const corpus_
     if (!strcmp(phase, "batch")) {
         for (long r = 0; r < rounds; r++)
             for (size_t i = 0; i < c->n; i += RC_BENCH_BATCH)
-                ok += run_batch(c, an, serde, i, c->n - i < RC_BENCH_BATCH ? c->n - i : RC_BENCH_BATCH);
+                ok += run_batch(c, an, serde, i, c->n - i < RC_BENCH_BATCH ? c->n - i : RC_BENCH_BATCH, chunk);
         return ok;
     }
     for (long r = 0; r < rounds; r++) {
@@ -205,7 +213,7 @@ __attribute__((noinline)) static long run_phase(const char *phase, const corpus_
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: bench_enrich_cpu [-r ROUNDS] [-p analysers|decode|encode|kafka|batch|all] [-t THREADS] FILE.jsonl\n");
+            "usage: bench_enrich_cpu [-r ROUNDS] [-p analysers|decode|encode|kafka|batch|all] [-t THREADS] [-c CHUNK] FILE.jsonl\n");
 }
 
 int main(int argc, char **argv) {
@@ -213,18 +221,20 @@ int main(int argc, char **argv) {
     const char *phase = "all";
     long rounds = 1;
     int threads = 1, opt, ret = 0;
+    size_t chunk = 64;
     corpus_t c = {0};
     char err[512];
 
-    while ((opt = getopt(argc, argv, "r:p:t:h")) != -1) {
+    while ((opt = getopt(argc, argv, "r:p:t:c:h")) != -1) {
         switch (opt) {
         case 'r': rounds = atol(optarg); break;
         case 'p': phase = optarg; break;
         case 't': threads = atoi(optarg); break;
+        case 'c': chunk = (size_t)atol(optarg); break;
         default: usage(); return 2;
         }
     }
-    if (optind >= argc || rounds < 1 || threads < 1 || threads > 64) {
+    if (optind >= argc || rounds < 1 || threads < 1 || threads > 64 || chunk < 1 || chunk > 500) {
         usage();
         return 2;
     }
@@ -255,7 +265,7 @@ int main(int argc, char **argv) {
         if (strcmp(phase, "all") && strcmp(phase, phases[p]))
             continue;
         double t0 = cpu_s();
-        long ok = run_phase(phases[p], &c, an, serde, rounds, threads);
+        long ok = run_phase(phases[p], &c, an, serde, rounds, threads, chunk);
         double dt = cpu_s() - t0;
         long total = rounds * (long)c.n;
         if (ok != total) {
