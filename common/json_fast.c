@@ -430,28 +430,14 @@ static int jb_put(rc_jbuf_t *b, const char *s, size_t n) {
     return 0;
 }
 
-/* Valid UTF-8 as jansson's utf8_check_* reads it: no overlong forms, no
- * surrogates, nothing past U+10FFFF (NUL is allowed: it is escaped). */
+/* The length of the non-ASCII character at "p" if it is valid UTF-8 as
+ * jansson's utf8_check_* reads it (no overlong forms, no surrogates,
+ * nothing past U+10FFFF), else 0. */
 static size_t dump_utf8_len(const unsigned char *p, const unsigned char *end) {
-    unsigned c = p[0];
     uint32_t cp;
-    size_t n;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2, cp = c & 0x1F;
-    else if ((c & 0xF0) == 0xE0)
-        n = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, cp = c & 0x07;
-    else
-        return 0;
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+    size_t n = rc_utf8_decode(p, end, &cp);
+    if (n < 2 || (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
         return 0;
     return n;
 }

@@ -954,6 +954,28 @@ static int rc_json_write(rc_conv_t *cv, const rc_node_t *n, const json_t *j, rc_
 
 static json_t *rc_value_to_json(rc_conv_t *cv, const rc_node_t *n, avro_value_t *v);
 
+/* The JSON of branch "branch" of union "n", whose value is "c" (taken):
+ * ["null", X] is written as null or the plain value (the form the rest of
+ * ricochet uses); wider unions keep Avro's {"branch": v} so the branch
+ * survives a round trip. */
+static json_t *rc_union_json(rc_conv_t *cv, const rc_node_t *n, size_t branch, json_t *c) {
+    json_t *j;
+    if (n->value_branch >= 0 || n->branches[branch]->kind == RC_N_NULL)
+        return c;
+    if (!(j = json_object())) {
+        json_decref(c);
+        goto oom;
+    }
+    if (json_object_set_new(j, rc_branch_name(n->branches[branch]), c)) { /* takes "c" either way */
+        json_decref(j);
+        goto oom;
+    }
+    return j;
+oom:
+    rc_conv_fail(cv, "out of memory");
+    return NULL;
+}
+
 static json_t *rc_value_fail(rc_conv_t *cv, const char *what) {
     rc_avro_fail(cv, what);
     return NULL;
@@ -1083,16 +1105,7 @@ static json_t *rc_value_to_json(rc_conv_t *cv, const rc_node_t *n, avro_value_t 
         }
         if (!(c = rc_value_to_json(cv, n->branches[d], &child)))
             return NULL;
-        /* ["null", X] is written as null or the plain value (the form the
-         * rest of ricochet uses); wider unions keep Avro's {"branch": v}
-         * so the branch survives a round trip. */
-        if (n->value_branch >= 0 || n->branches[d]->kind == RC_N_NULL)
-            return c;
-        if (!(j = json_object()) || json_object_set_new(j, rc_branch_name(n->branches[d]), c)) {
-            json_decref(j);
-            goto oom;
-        }
-        return j;
+        return rc_union_json(cv, n, (size_t)d, c);
     }
     }
 oom:
@@ -1408,15 +1421,7 @@ static json_t *rc_read_json(rc_conv_t *cv, const rc_node_t *n, rc_rd_t *r) {
         }
         if (!(c = rc_read_json(cv, n->branches[v], r)))
             return NULL;
-        /* As rc_value_to_json: ["null", X] as null or the plain value,
-         * wider unions as {"branch": value}. */
-        if (n->value_branch >= 0 || n->branches[v]->kind == RC_N_NULL)
-            return c;
-        if (!(j = json_object()) || json_object_set_new(j, rc_branch_name(n->branches[v]), c)) {
-            json_decref(j);
-            goto oom;
-        }
-        return j;
+        return rc_union_json(cv, n, (size_t)v, c);
     }
     }
     return rc_read_fail(cv, "unknown schema node");
@@ -1482,6 +1487,17 @@ struct rc_serde {
 /* A record bigger than this is refused rather than grown into. */
 #define RC_SERDE_MAX_RECORD (64u << 20)
 
+/* Releases what rc_serde_avro_init() made (any part may be missing). */
+static void rc_avro_generic_release(avro_value_t *value, int has_value, avro_value_iface_t *iface,
+                                    avro_schema_t schema) {
+    if (has_value)
+        avro_value_decref(value);
+    if (iface)
+        avro_value_iface_decref(iface);
+    if (schema)
+        avro_schema_decref(schema);
+}
+
 static void rc_writer_destroy(rc_writer_t *w) {
     if (!w)
         return;
@@ -1514,12 +1530,7 @@ void rc_serde_destroy(rc_serde_t *serde) {
             free(t->topic);
             free(t);
         }
-        if (s->has_value)
-            avro_value_decref(&s->value);
-        if (s->iface)
-            avro_value_iface_decref(s->iface);
-        if (s->schema)
-            avro_schema_decref(s->schema);
+        rc_avro_generic_release(&s->value, s->has_value, s->iface, s->schema);
         rc_plan_clear(&s->plan);
     }
     if (serde->reader)
@@ -1980,12 +1991,7 @@ out:
     free(b.buf);
     if (writer)
         avro_writer_free(writer);
-    if (has_value)
-        avro_value_decref(&value);
-    if (iface)
-        avro_value_iface_decref(iface);
-    if (schema)
-        avro_schema_decref(schema);
+    rc_avro_generic_release(&value, has_value, iface, schema);
     rc_plan_clear(&plan);
     return ret;
 }
@@ -2024,12 +2030,7 @@ json_t *rc_avro_decode_body(const char *schema_json, const void *body, size_t le
 out:
     if (reader)
         avro_reader_free(reader);
-    if (has_value)
-        avro_value_decref(&value);
-    if (iface)
-        avro_value_iface_decref(iface);
-    if (schema)
-        avro_schema_decref(schema);
+    rc_avro_generic_release(&value, has_value, iface, schema);
     rc_plan_clear(&plan);
     return obj;
 }

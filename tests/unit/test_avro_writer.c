@@ -42,18 +42,7 @@ static const char *rc_all_types_schema =
     "{\"name\":\"mm\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"map\",\"values\":\"boolean\"}}}"
     "]}";
 
-static uint64_t rng = 0x9E3779B97F4A7C15ULL;
-
-static uint64_t rnd(void) {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717ULL;
-}
-
-static unsigned below(unsigned n) {
-    return (unsigned)(rnd() % n);
-}
+#include "rng_fixture.h"
 
 /* Lengths around the varint boundaries (one byte holds 0..63 zigzagged). */
 static size_t rnd_len(void) {

@@ -21,18 +21,7 @@
 #include "normalise.h"
 #include "source_file.h"
 
-static uint64_t rng = 0x9E3779B97F4A7C15ULL;
-
-static uint64_t rnd(void) {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717ULL;
-}
-
-static unsigned below(unsigned n) {
-    return (unsigned)(rnd() % n);
-}
+#include "rng_fixture.h"
 
 /* The rule, for one tree and one precision. */
 static void same_as_jansson(const json_t *j, int prec) {

@@ -21,18 +21,8 @@
 #include "normalise.h"
 #include "source_file.h"
 
-static uint64_t rng = 0x2545F4914F6CDD1DULL;
-
-static uint64_t rnd(void) {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717ULL;
-}
-
-static unsigned below(unsigned n) {
-    return (unsigned)(rnd() % n);
-}
+#define RC_TEST_RNG_SEED 0x2545F4914F6CDD1DULL
+#include "rng_fixture.h"
 
 /* The tree's exact text: key order, integer vs real, -0.0 all show. */
 static char *dump(const json_t *j) {
