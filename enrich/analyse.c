@@ -48,7 +48,12 @@ rc_analysers_t *rc_analysers_new(const rc_config_t *cfg, char *errstr, size_t er
                 goto fail;
             }
         }
-        if (az->init != NULL && az->init(&an->states[i], an->confs[i], why, sizeof(why)) != 0) {
+        if (az->init_config != NULL) {
+            if (az->init_config(&an->states[i], an->confs[i], cfg, errstr, errstr_size) != 0) {
+                an->n = i + 1;
+                goto fail;
+            }
+        } else if (az->init != NULL && az->init(&an->states[i], an->confs[i], why, sizeof(why)) != 0) {
             snprintf(errstr, errstr_size, "analyser %s: %s", az->name, why);
             /* The analysers up to this one have a conf; this one's state is
              * whatever init left (destroy is safe on it or on NULL). */
@@ -87,7 +92,7 @@ void rc_analysers_destroy(rc_analysers_t *an) {
  * to fill: the output always has the full shape even if an analyser is
  * removed from the registry. */
 static json_t *empty_entities(void) {
-    static const char *const keys[] = {"mentions", "hashtags", "urls", "people", "places", "references"};
+    static const char *const keys[] = {"mentions", "hashtags", "urls", "people", "places", "references", "brands"};
     json_t *e = json_object();
     for (size_t i = 0; e != NULL && i < sizeof(keys) / sizeof(keys[0]); i++) {
         if (json_object_set_new_nocheck(e, keys[i], json_array()) != 0) {

@@ -65,6 +65,12 @@ typedef struct rc_analyser {
      * NULL without a table) and outlives the state. *statep is passed to
      * run(). */
     int (*init)(void **statep, const void *conf, char *errstr, size_t errstr_size);
+    /* Used instead of init when set, by an analyser whose keys hold lists or
+     * maps (RC_CT_NODE) that it validates itself: it also gets the config
+     * "cfg" (borrowed, only during the call) so rc_config_where() can name
+     * file:line. Its errstr is passed on as it is (it names the key). */
+    int (*init_config)(void **statep, const void *conf, const rc_config_t *cfg, char *errstr,
+                       size_t errstr_size);
     /* Fill its part of "a"; may read what earlier analysers filled. */
     int (*run)(const void *state, rc_analysis_t *a, char *errstr, size_t errstr_size);
     void (*destroy)(void *state); /* safe on NULL */

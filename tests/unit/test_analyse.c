@@ -169,7 +169,10 @@ static void test_analyser_runs_alone_without_shared_words(void **state) {
         conf = calloc(1, entities->conf_size);
         assert_int_equal(rc_config_bind(cfg, "enrich.entities", entities->config, conf, errstr, sizeof(errstr)), 0);
     }
-    assert_int_equal(entities->init(&st, conf, errstr, sizeof(errstr)), 0);
+    if (entities->init_config != NULL)
+        assert_int_equal(entities->init_config(&st, conf, cfg, errstr, sizeof(errstr)), 0);
+    else
+        assert_int_equal(entities->init(&st, conf, errstr, sizeof(errstr)), 0);
 
     json_t *post = make_post("RUDEST AGENT IN DENVER. KIMBERLY S. GATE C39. NOT HAPPY @SWA.", NULL);
     rc_analysis_t a;

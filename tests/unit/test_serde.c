@@ -26,7 +26,8 @@ static const char *rc_enriched_json_fmt =
     "{\"post\":%s,\"sentiment\":{\"score\":-0.8316,\"label\":\"negative\"},\"intent\":\"complaint\",\"urgency\":87,"
     "\"urgency_reasons\":[\"names an employee\",\"high reach\"],\"entities\":{\"mentions\":[\"SWA\"],\"hashtags\":[],"
     "\"urls\":[\"https://example.com/x\"],\"people\":[\"KIMBERLY S.\"],\"places\":[\"DENVER\"],\"references\":[{"
-    "\"kind\":\"gate\",\"value\":\"C39\"},{\"kind\":\"flight\",\"value\":\"WN1234\"}]},\"language\":\"en\","
+    "\"kind\":\"gate\",\"value\":\"C39\"},{\"kind\":\"flight\",\"value\":\"WN1234\"}],\"brands\":[\"Southwest\"]},"
+    "\"language\":\"en\","
     "\"enriched_at\":\"2026-11-22T06:00:02Z\",\"redacted_text\":\"call me on [phone]\",\"redactions\":[\"phone\"],"
     "\"language_source\":\"platform\",\"customer\":{\"status\":\"ok\",\"tier\":\"gold\",\"attributes\":{\"since\":"
     "\"2019\"}}}";
