@@ -13,31 +13,55 @@
 struct rc_analysers {
     size_t n;
     void **states; /* states[i] belongs to rc_analyser_registry[i] */
+    void **confs;  /* the bound "enrich.<name>" structs (NULL without a table) */
 };
 
-rc_analysers_t *rc_analysers_new(char *errstr, size_t errstr_size) {
+rc_analysers_t *rc_analysers_new(const rc_config_t *cfg, char *errstr, size_t errstr_size) {
+    rc_config_t *empty = NULL;
     rc_analysers_t *an = calloc(1, sizeof(*an));
     if (an == NULL)
         goto oom;
     while (rc_analyser_registry[an->n] != NULL)
         an->n++;
     an->states = calloc(an->n + 1, sizeof(*an->states));
-    if (an->states == NULL)
+    an->confs = calloc(an->n + 1, sizeof(*an->confs));
+    if (an->states == NULL || an->confs == NULL)
         goto oom;
+    if (cfg == NULL) {
+        /* Tests and tools without a config file: every default. */
+        empty = rc_config_load_string("{}", "<defaults>", errstr, errstr_size);
+        if (empty == NULL)
+            goto fail;
+        cfg = empty;
+    }
     for (size_t i = 0; i < an->n; i++) {
         const rc_analyser_t *az = rc_analyser_registry[i];
-        char why[256] = "";
-        if (az->init != NULL && az->init(&an->states[i], why, sizeof(why)) != 0) {
+        char why[512] = "";
+        if (az->config != NULL) {
+            char section[96];
+            snprintf(section, sizeof(section), "enrich.%s", az->name);
+            an->confs[i] = calloc(1, az->conf_size > 0 ? az->conf_size : 1);
+            if (an->confs[i] == NULL)
+                goto oom;
+            if (rc_config_bind(cfg, section, az->config, an->confs[i], errstr, errstr_size) != 0) {
+                an->n = i + 1; /* frees this conf; its state is still NULL */
+                goto fail;
+            }
+        }
+        if (az->init != NULL && az->init(&an->states[i], an->confs[i], why, sizeof(why)) != 0) {
             snprintf(errstr, errstr_size, "analyser %s: %s", az->name, why);
-            /* Only the analysers before this one have a state to free. */
-            an->n = i;
-            rc_analysers_destroy(an);
-            return NULL;
+            /* The analysers up to this one have a conf; this one's state is
+             * whatever init left (destroy is safe on it or on NULL). */
+            an->n = i + 1;
+            goto fail;
         }
     }
+    rc_config_destroy(empty);
     return an;
 oom:
     snprintf(errstr, errstr_size, "out of memory creating the analysers");
+fail:
+    rc_config_destroy(empty);
     rc_analysers_destroy(an);
     return NULL;
 }
@@ -45,11 +69,17 @@ oom:
 void rc_analysers_destroy(rc_analysers_t *an) {
     if (an == NULL)
         return;
-    for (size_t i = 0; an->states != NULL && i < an->n; i++) {
-        if (rc_analyser_registry[i]->destroy != NULL)
-            rc_analyser_registry[i]->destroy(an->states[i]);
+    for (size_t i = 0; i < an->n; i++) {
+        const rc_analyser_t *az = rc_analyser_registry[i];
+        if (an->states != NULL && az->destroy != NULL)
+            az->destroy(an->states[i]);
+        if (an->confs != NULL && an->confs[i] != NULL) {
+            rc_config_table_free(az->config, an->confs[i]);
+            free(an->confs[i]);
+        }
     }
     free(an->states);
+    free(an->confs);
     free(an);
 }
 
@@ -70,6 +100,30 @@ static json_t *empty_entities(void) {
 
 json_t *rc_analyse(const rc_analysers_t *an, json_t *post, const char *now_rfc3339, char *errstr,
                    size_t errstr_size) {
+    return rc_analyse_customer(an, post, NULL, now_rfc3339, errstr, errstr_size);
+}
+
+/* A Customer record (enriched_post.avsc) for "c", or JSON null when no
+ * lookup is configured. */
+static json_t *customer_record(const rc_customer_t *c) {
+    if (c == NULL || c->status == NULL || !strcmp(c->status, "disabled"))
+        return json_null();
+    json_t *r = json_object();
+    int err = r == NULL;
+    err |= json_object_set_new_nocheck(r, "status", json_string_nocheck(c->status));
+    err |= json_object_set_new_nocheck(r, "tier", c->tier != NULL ? json_string(c->tier) : json_null());
+    err |= json_object_set_new_nocheck(r, "attributes",
+                                      json_is_object(c->attributes) ? json_deep_copy(c->attributes) : json_object());
+    if (err) {
+        json_decref(r);
+        return NULL;
+    }
+    return r;
+}
+
+json_t *rc_analyse_customer(const rc_analysers_t *an, json_t *post, const rc_customer_t *customer,
+                            const char *now_rfc3339, char *errstr, size_t errstr_size) {
+    static const rc_customer_t no_lookup = {"disabled", NULL, NULL};
     json_t *out = NULL;
     rc_analysis_t a;
     rc_words_t words;
@@ -91,10 +145,14 @@ json_t *rc_analyse(const rc_analysers_t *an, json_t *post, const char *now_rfc33
     a.sentiment_label = "neutral";
     a.intent = "other";
     snprintf(a.language, sizeof(a.language), "und");
+    a.language_source = "undetermined";
+    a.language_supported = 1;
+    a.customer = customer != NULL ? customer : &no_lookup;
+    a.redactions = json_array();
     a.urgency_reasons = json_array();
     a.entities = empty_entities();
     /* Split once for all the rule-based analysers. */
-    if (a.urgency_reasons == NULL || a.entities == NULL || rc_words_split(&words, text) != 0) {
+    if (a.urgency_reasons == NULL || a.redactions == NULL || a.entities == NULL || rc_words_split(&words, text) != 0) {
         snprintf(errstr, errstr_size, "out of memory");
         goto out;
     }
@@ -127,6 +185,11 @@ json_t *rc_analyse(const rc_analysers_t *an, json_t *post, const char *now_rfc33
     err |= json_object_set_new_nocheck(out, "entities", a.entities);
     err |= json_object_set_new_nocheck(out, "language", json_string_nocheck(a.language));
     err |= json_object_set_new(out, "enriched_at", json_string(now_rfc3339));
+    err |= json_object_set_new_nocheck(out, "redacted_text", json_string_nocheck(a.redacted_text != NULL ? a.redacted_text : text));
+    err |= json_object_set_new_nocheck(out, "redactions", a.redactions);
+    err |= json_object_set_new_nocheck(out, "language_source", json_string_nocheck(a.language_source));
+    err |= json_object_set_new_nocheck(out, "customer", customer_record(a.customer));
+    a.redactions = NULL;
     a.urgency_reasons = NULL;
     a.entities = NULL;
     if (err) {
@@ -138,5 +201,7 @@ out:
     rc_words_release(&words);
     json_decref(a.urgency_reasons);
     json_decref(a.entities);
+    json_decref(a.redactions);
+    free(a.redacted_text);
     return out;
 }

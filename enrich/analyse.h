@@ -15,6 +15,16 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "config.h"
+
+/* What enrich learned about the author from the customer lookup
+ * (enrich/lookup.h), for the analysers (urgency reads the tier). */
+typedef struct rc_customer {
+    const char *status;       /* "disabled" | "ok" | "not_found" | "unavailable" (static) */
+    const char *tier;         /* e.g. "gold", or NULL (borrowed) */
+    const json_t *attributes; /* object of the mapped fields (string values), or NULL (borrowed) */
+} rc_customer_t;
+
 /* What analysers build up for one post; turned into an EnrichedPost. */
 typedef struct rc_analysis {
     const json_t *post;      /* the Post (borrowed) */
@@ -27,6 +37,16 @@ typedef struct rc_analysis {
     json_t *urgency_reasons; /* array of strings (owned by the analysis) */
     json_t *entities;        /* object as in enriched_post.avsc Entities (owned) */
     char language[8];        /* ISO 639-1 or "und" */
+    const char *language_source; /* "platform" | "detected" | "undetermined" (static) */
+    int language_supported;  /* 1 when the rule-based analysers know the language (English) */
+    /* The customer lookup's result, never NULL inside rc_analyse() (status
+     * "disabled" when no lookup is configured) (borrowed). */
+    const rc_customer_t *customer;
+    /* post.text with personal data replaced (the privacy analyser): what
+     * tickets and alerts show. NULL means nothing was redacted (owned,
+     * malloc'd). */
+    char *redacted_text;
+    json_t *redactions;      /* array of the kinds replaced, e.g. "email" (owned) */
     /* post.text split into words once for every rule-based analyser
      * (enrich/analysers/text.h), set by rc_analyse() (borrowed). An analyser
      * run on its own with NULL here splits the text itself. */
@@ -35,8 +55,16 @@ typedef struct rc_analysis {
 
 typedef struct rc_analyser {
     const char *name;
-    /* One-time set-up (e.g. load a lexicon). *statep is passed to run(). */
-    int (*init)(void **statep, char *errstr, size_t errstr_size);
+    /* Its keys under "enrich.<name>" in the config (bound with the same
+     * validation as every other table, so --check reports file:line), and
+     * the size of the struct they fill. NULL/0: no keys. The stage's own
+     * table (enrich/stage.c) lists each name as a section. */
+    const rc_config_entry_t *config;
+    size_t conf_size;
+    /* One-time set-up (e.g. load a lexicon). "conf" is the bound struct (or
+     * NULL without a table) and outlives the state. *statep is passed to
+     * run(). */
+    int (*init)(void **statep, const void *conf, char *errstr, size_t errstr_size);
     /* Fill its part of "a"; may read what earlier analysers filled. */
     int (*run)(const void *state, rc_analysis_t *a, char *errstr, size_t errstr_size);
     void (*destroy)(void *state); /* safe on NULL */
@@ -46,7 +74,10 @@ extern const rc_analyser_t *const rc_analyser_registry[]; /* NULL-terminated, in
 
 typedef struct rc_analysers rc_analysers_t;
 
-rc_analysers_t *rc_analysers_new(char *errstr, size_t errstr_size);
+/* Binds each analyser's "enrich.<name>" section of "cfg" (borrowed; NULL:
+ * every default) and initialises it. Returns NULL with "file:line: ..." or
+ * "analyser X: ..." in errstr. */
+rc_analysers_t *rc_analysers_new(const rc_config_t *cfg, char *errstr, size_t errstr_size);
 void rc_analysers_destroy(rc_analysers_t *an); /* safe on NULL */
 
 /* Analyse a Post (borrowed) and return a new EnrichedPost object (the post
@@ -54,6 +85,10 @@ void rc_analysers_destroy(rc_analysers_t *an); /* safe on NULL */
  * becomes enriched_at. */
 json_t *rc_analyse(const rc_analysers_t *an, json_t *post, const char *now_rfc3339, char *errstr,
                    size_t errstr_size);
+/* The same with the customer lookup's result for the author ("customer"
+ * borrowed; NULL means no lookup configured). */
+json_t *rc_analyse_customer(const rc_analysers_t *an, json_t *post, const rc_customer_t *customer,
+                            const char *now_rfc3339, char *errstr, size_t errstr_size);
 
 /* The VADER scorer on its own (for tests and benchmarks). */
 typedef struct rc_vader rc_vader_t;

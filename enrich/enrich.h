@@ -6,6 +6,9 @@
 
 typedef struct rc_enrich_conf {
     rc_stage_conf_t base; /* must be first */
+    /* One section per analyser (enrich.<name>), bound by the analyser
+     * itself (rc_analysers_new), and the stage's own parts. */
+    const void *sections[12];
 } rc_enrich_conf_t;
 
 extern const rc_stage_t rc_stage_enrich;

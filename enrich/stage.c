@@ -6,6 +6,7 @@
  */
 #include "enrich.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,24 @@ typedef struct rc_enrich {
     rc_metric_t *m_intent[5];
 } rc_enrich_t;
 
+#define OFF(i) offsetof(rc_enrich_conf_t, sections) + (i) * sizeof(const void *)
+/* Each analyser's keys are in its own table (enrich/analysers/<name>.c),
+ * bound by rc_analysers_new() with the same file:line errors; listing the
+ * sections here makes the worker accept them. A test checks every
+ * analyser with keys is listed. */
+static const rc_config_entry_t rc_enrich_table[] = {
+    {"language", RC_CT_NODE, NULL, 0, 0, NULL, OFF(0), 0, "Language detection (docs/analysers.md)."},
+    {"sentiment", RC_CT_NODE, NULL, 0, 0, NULL, OFF(1), 0, "Sentiment (docs/analysers.md)."},
+    {"entities", RC_CT_NODE, NULL, 0, 0, NULL, OFF(2), 0,
+     "Entities: reference patterns, brands, gazetteer (docs/analysers.md)."},
+    {"intent", RC_CT_NODE, NULL, 0, 0, NULL, OFF(3), 0, "Intent (docs/analysers.md)."},
+    {"model", RC_CT_NODE, NULL, 0, 0, NULL, OFF(4), 0, "A trained model (docs/model.md)."},
+    {"urgency", RC_CT_NODE, NULL, 0, 0, NULL, OFF(5), 0, "Urgency (docs/analysers.md)."},
+    {"privacy", RC_CT_NODE, NULL, 0, 0, NULL, OFF(6), 0, "Redaction of personal data (docs/analysers.md)."},
+    {"lookup", RC_CT_NODE, NULL, 0, 0, NULL, OFF(7), 0, "The customer/CRM lookup (docs/analysers.md)."},
+    RC_CONFIG_END};
+#undef OFF
+
 static const char *const rc_intents[5] = {"complaint", "praise", "question", "request", "other"};
 
 static int rc_enrich_init(void **ctxp, rc_worker_t *w, const void *conf, char *errstr, size_t errstr_size) {
@@ -27,7 +46,20 @@ static int rc_enrich_init(void **ctxp, rc_worker_t *w, const void *conf, char *e
         return -1;
     }
     *ctxp = e;
-    e->an = rc_analysers_new(errstr, errstr_size);
+    /* A new analyser with keys must be listed in rc_enrich_table, or the
+     * worker would reject its section as an unknown key. */
+    for (size_t i = 0; rc_analyser_registry[i] != NULL; i++) {
+        const rc_analyser_t *az = rc_analyser_registry[i];
+        int listed = 0;
+        for (size_t k = 0; rc_enrich_table[k].name != NULL; k++)
+            listed |= !strcmp(rc_enrich_table[k].name, az->name);
+        if (az->config != NULL && !listed) {
+            snprintf(errstr, errstr_size, "internal: analyser %s has keys but enrich.%s is not in rc_enrich_table",
+                     az->name, az->name);
+            return -1;
+        }
+    }
+    e->an = rc_analysers_new(rc_worker_config(w), errstr, errstr_size);
     if (!e->an)
         return -1;
     for (int i = 0; i < 5; i++) {
@@ -71,6 +103,19 @@ static int rc_enrich_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t 
     return 0;
 }
 
+/* --config-reference: each analyser's keys, from its own table. */
+static void rc_enrich_config_reference(FILE *fp) {
+    for (size_t i = 0; rc_analyser_registry[i] != NULL; i++) {
+        const rc_analyser_t *az = rc_analyser_registry[i];
+        char section[96];
+        if (az->config == NULL)
+            continue;
+        snprintf(section, sizeof(section), "enrich.%s", az->name);
+        fprintf(fp, "\n### `%s`\n\n", section);
+        rc_config_table_print(fp, section, az->config, 1);
+    }
+}
+
 static void rc_enrich_summary(void *ctx, json_t *s) {
     rc_enrich_t *e = ctx;
     json_t *by = json_object();
@@ -85,10 +130,11 @@ const rc_stage_t rc_stage_enrich = {
     .default_http_port = 8082,
     .in_topic = "posts",
     .in_schema = RC_SCHEMA_POST,
-    .config = NULL,
+    .config = rc_enrich_table,
     .conf_size = sizeof(rc_enrich_conf_t),
     .init = rc_enrich_init,
     .process = rc_enrich_process,
+    .config_reference = rc_enrich_config_reference,
     .summary = rc_enrich_summary,
     .destroy = rc_enrich_destroy,
 };

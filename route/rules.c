@@ -338,8 +338,17 @@ char *rc_template_render(const char *tpl, const json_t *ep) {
             name++, nlen--;
         while (nlen && name[nlen - 1] == ' ')
             nlen--;
-        if (nlen == 10 && !strncmp(name, "text_short", 10)) {
-            const char *text = json_string_value(json_object_get(json_object_get(ep, "post"), "text"));
+        /* {{text}} and {{text_short}}: the post's text with personal data
+         * redacted by enrich (redacted_text), what a ticket or alert may
+         * show; records from before enrich redacted fall back to post.text. */
+        const char *shown = json_string_value(json_object_get(ep, "redacted_text"));
+        if (shown == NULL || shown[0] == '\0')
+            shown = json_string_value(json_object_get(json_object_get(ep, "post"), "text"));
+        if (nlen == 4 && !strncmp(name, "text", 4)) {
+            if (shown != NULL)
+                fputs(shown, fp);
+        } else if (nlen == 10 && !strncmp(name, "text_short", 10)) {
+            const char *text = shown;
             size_t tl = text ? strlen(text) : 0, cut = 0;
             /* 80 characters, not bytes (a subject in Japanese or with emoji
              * would otherwise get a third of that), and never half a UTF-8

@@ -41,7 +41,7 @@ static const rc_config_entry_t rc_route_table[] = {
     {"default_subject", RC_CT_STRING, "[{{intent}}] @{{post.author.handle}} on {{post.platform}}: {{text_short}}", 0,
      0, NULL, OFF(default_subject), 0, "Template for ticket subjects ({{dotted.path}} of the EnrichedPost)."},
     {"default_body", RC_CT_STRING,
-     "{{post.text}}\n\n"
+     "{{text}}\n\n"
      "Author: {{post.author.name}} (@{{post.author.handle}}, {{post.author.followers}} followers)\n"
      "Post: {{post.url}}\nPlatform: {{post.platform}} id {{post.id}} at {{post.created_at}}\n"
      "Intent: {{intent}}; sentiment {{sentiment.label}} ({{sentiment.score}}); urgency {{urgency}} "

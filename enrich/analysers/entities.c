@@ -153,7 +153,8 @@ static void entities_destroy(void *state) {
     free(st);
 }
 
-static int entities_init(void **statep, char *errstr, size_t errstr_size) {
+static int entities_init(void **statep, const void *conf, char *errstr, size_t errstr_size) {
+    (void)conf;
     entities_state_t *st = calloc(1, sizeof(*st));
     if (st == NULL) {
         snprintf(errstr, errstr_size, "out of memory");

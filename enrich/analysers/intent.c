@@ -132,7 +132,8 @@ static const char *const question_starts[] = {
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static int intent_init(void **statep, char *errstr, size_t errstr_size) {
+static int intent_init(void **statep, const void *conf, char *errstr, size_t errstr_size) {
+    (void)conf;
     *statep = rc_phrases_new(intent_defs, ARRAY_LEN(intent_defs), errstr, errstr_size);
     return *statep != NULL ? 0 : -1;
 }

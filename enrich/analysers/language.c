@@ -50,7 +50,8 @@ static const rc_phrase_def_t lang_defs[] = {
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static int language_init(void **statep, char *errstr, size_t errstr_size) {
+static int language_init(void **statep, const void *conf, char *errstr, size_t errstr_size) {
+    (void)conf;
     *statep = rc_phrases_new(lang_defs, ARRAY_LEN(lang_defs), errstr, errstr_size);
     return *statep != NULL ? 0 : -1;
 }
@@ -79,8 +80,10 @@ static int tag_language(const char *tag, char out[8]) {
 }
 
 static int language_run(const void *state, rc_analysis_t *a, char *errstr, size_t errstr_size) {
-    if (tag_language(json_string_value(json_object_get(a->post, "lang")), a->language))
+    if (tag_language(json_string_value(json_object_get(a->post, "lang")), a->language)) {
+        a->language_source = "platform";
         return 0;
+    }
 
     rc_words_t local;
     const rc_words_t *ws = rc_words_of(a, &local);
@@ -108,9 +111,13 @@ static int language_run(const void *state, rc_analysis_t *a, char *errstr, size_
     for (size_t i = 0; i < ws->n; i++)
         plain += ws->w[i].kind == RC_WORD_PLAIN;
     if (best >= 0 && best_n > second_n && (best_n >= 2 || plain <= 3))
+    {
         snprintf(a->language, sizeof(a->language), "%s", lang_codes[best]);
-    else
+        a->language_source = "detected";
+    } else {
         snprintf(a->language, sizeof(a->language), "und");
+        a->language_source = "undetermined";
+    }
     rc = 0;
 out:
     rc_words_release(&local);

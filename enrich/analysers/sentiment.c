@@ -5,7 +5,8 @@
  */
 #include "analyse.h"
 
-static int sentiment_init(void **statep, char *errstr, size_t errstr_size) {
+static int sentiment_init(void **statep, const void *conf, char *errstr, size_t errstr_size) {
+    (void)conf;
     *statep = rc_vader_new(errstr, errstr_size);
     return *statep != NULL ? 0 : -1;
 }

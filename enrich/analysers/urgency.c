@@ -66,7 +66,8 @@ static const rc_phrase_def_t urgency_defs[] = {
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static int urgency_init(void **statep, char *errstr, size_t errstr_size) {
+static int urgency_init(void **statep, const void *conf, char *errstr, size_t errstr_size) {
+    (void)conf;
     *statep = rc_phrases_new(urgency_defs, ARRAY_LEN(urgency_defs), errstr, errstr_size);
     return *statep != NULL ? 0 : -1;
 }

@@ -12,7 +12,7 @@ static rc_analysers_t *an;
 
 static int setup(void **state) {
     char errstr[256];
-    an = rc_analysers_new(errstr, sizeof(errstr));
+    an = rc_analysers_new(NULL, errstr, sizeof(errstr));
     if (an == NULL) {
         fprintf(stderr, "rc_analysers_new: %s\n", errstr);
         return -1;

@@ -161,7 +161,15 @@ static void test_analyser_runs_alone_without_shared_words(void **state) {
     assert_non_null(entities);
     char errstr[256];
     void *st = NULL;
-    assert_int_equal(entities->init(&st, errstr, sizeof(errstr)), 0);
+    /* Its defaults, bound as rc_analysers_new() would from an empty config. */
+    void *conf = NULL;
+    rc_config_t *cfg = rc_config_load_string("{}", "<test>", errstr, sizeof(errstr));
+    assert_non_null(cfg);
+    if (entities->config != NULL) {
+        conf = calloc(1, entities->conf_size);
+        assert_int_equal(rc_config_bind(cfg, "enrich.entities", entities->config, conf, errstr, sizeof(errstr)), 0);
+    }
+    assert_int_equal(entities->init(&st, conf, errstr, sizeof(errstr)), 0);
 
     json_t *post = make_post("RUDEST AGENT IN DENVER. KIMBERLY S. GATE C39. NOT HAPPY @SWA.", NULL);
     rc_analysis_t a;
@@ -181,6 +189,11 @@ static void test_analyser_runs_alone_without_shared_words(void **state) {
     json_decref(a.entities);
     json_decref(post);
     entities->destroy(st);
+    if (conf != NULL) {
+        rc_config_table_free(entities->config, conf);
+        free(conf);
+    }
+    rc_config_destroy(cfg);
 }
 
 static const char *language_of(const char *text, const char *lang) {

@@ -189,7 +189,7 @@ static void test_vader_long_text_uses_the_heap_path(void **state) {
 
 static void test_sentiment_analyser_labels_by_thresholds(void **state) {
     char errstr[256];
-    rc_analysers_t *an = rc_analysers_new(errstr, sizeof(errstr));
+    rc_analysers_t *an = rc_analysers_new(NULL, errstr, sizeof(errstr));
     assert_non_null(an);
     static const struct {
         const char *text, *label;
