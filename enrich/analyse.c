@@ -121,6 +121,25 @@ static json_t *customer_record(const rc_customer_t *c) {
     return r;
 }
 
+/* A ModelResult record (enriched_post.avsc) of what the trained model said,
+ * or JSON null when no model is configured. */
+static json_t *model_record(const rc_analysis_t *a) {
+    if (a->model_intent == NULL && a->model_sentiment == NULL)
+        return json_null();
+    json_t *r = json_object();
+    int err = r == NULL;
+    err |= json_object_set_new_nocheck(r, "intent", a->model_intent ? json_string_nocheck(a->model_intent) : json_null());
+    err |= json_object_set_new_nocheck(r, "intent_confidence", json_real(a->model_intent_p));
+    err |= json_object_set_new_nocheck(r, "sentiment",
+                                      a->model_sentiment ? json_string_nocheck(a->model_sentiment) : json_null());
+    err |= json_object_set_new_nocheck(r, "sentiment_confidence", json_real(a->model_sentiment_p));
+    if (err) {
+        json_decref(r);
+        return NULL;
+    }
+    return r;
+}
+
 json_t *rc_analyse_customer(const rc_analysers_t *an, json_t *post, const rc_customer_t *customer,
                             const char *now_rfc3339, char *errstr, size_t errstr_size) {
     static const rc_customer_t no_lookup = {"disabled", NULL, NULL};
@@ -189,6 +208,7 @@ json_t *rc_analyse_customer(const rc_analysers_t *an, json_t *post, const rc_cus
     err |= json_object_set_new_nocheck(out, "redactions", a.redactions);
     err |= json_object_set_new_nocheck(out, "language_source", json_string_nocheck(a.language_source));
     err |= json_object_set_new_nocheck(out, "customer", customer_record(a.customer));
+    err |= json_object_set_new_nocheck(out, "model", model_record(&a));
     a.redactions = NULL;
     a.urgency_reasons = NULL;
     a.entities = NULL;

@@ -47,6 +47,13 @@ typedef struct rc_analysis {
      * malloc'd). */
     char *redacted_text;
     json_t *redactions;      /* array of the kinds replaced, e.g. "email" (owned) */
+    /* What the trained model said (enrich/analysers/model.c), per head: its
+     * label (static) and that label's probability; NULL and 0 when no model
+     * is configured or it does not decide that head. */
+    const char *model_intent;
+    double model_intent_p;
+    const char *model_sentiment;
+    double model_sentiment_p;
     /* post.text split into words once for every rule-based analyser
      * (enrich/analysers/text.h), set by rc_analyse() (borrowed). An analyser
      * run on its own with NULL here splits the text itself. */

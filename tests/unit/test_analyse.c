@@ -138,15 +138,15 @@ static void test_analyse_rejects_post_without_text(void **state) {
     json_decref(post);
 }
 
-static void test_analyser_registry_runs_language_sentiment_entities_intent_urgency(void **state) {
-    const char *want[] = {"language", "sentiment", "entities", "intent", "urgency"};
+static void test_analyser_registry_runs_language_sentiment_entities_intent_model_urgency(void **state) {
+    const char *want[] = {"language", "sentiment", "entities", "intent", "model", "urgency"};
     size_t n = 0;
     while (rc_analyser_registry[n] != NULL) {
-        assert_true(n < 5);
+        assert_true(n < 6);
         assert_string_equal(rc_analyser_registry[n]->name, want[n]);
         n++;
     }
-    assert_int_equal(n, 5);
+    assert_int_equal(n, 6);
     rc_analysers_destroy(NULL); /* safe on NULL */
 }
 
@@ -262,7 +262,7 @@ int main(void) {
         cmocka_unit_test(test_analyse_output_matches_enriched_post_schema),
         cmocka_unit_test(test_analyse_references_the_post_without_copying),
         cmocka_unit_test(test_analyse_rejects_post_without_text),
-        cmocka_unit_test(test_analyser_registry_runs_language_sentiment_entities_intent_urgency),
+        cmocka_unit_test(test_analyser_registry_runs_language_sentiment_entities_intent_model_urgency),
         cmocka_unit_test(test_analyser_runs_alone_without_shared_words),
         cmocka_unit_test(test_language_uses_platform_tag_when_set),
         cmocka_unit_test(test_language_guesses_from_function_words_otherwise),

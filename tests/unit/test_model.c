@@ -1,7 +1,7 @@
 /*
  * enrich/model.c: the hashed features, training on a small separable set,
  * the model file (round trip, and every way a file can be wrong), unknown
- * heads and empty text.
+ * heads and empty text; and the enrich analyser that loads a model.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "analyse.h"
+#include "config.h"
 #include "model.h"
 
 #define BITS 12
@@ -394,6 +396,156 @@ static void test_model_save_reports_an_unwritable_path(void **state) {
     rc_model_destroy(NULL);
 }
 
+/* ------------------------------------------------ the enrich analyser */
+
+/* A model that has learnt the opposite of the built-in rules: thanks are
+ * complaints with negative sentiment, breakage is praise. Whatever it says
+ * that differs from the rules can only come from the model. */
+static void save_contrary_model(const char *path, unsigned heads) {
+    static const char *const thanks[] = {"thank you so much, wonderful crew", "wonderful service, thank you",
+                                         "thank you for the wonderful upgrade", "thanks, wonderful people"};
+    static const char *const broken[] = {"my bag is broken", "the app is broken again", "broken seat, delayed flight",
+                                         "broken wifi and a broken screen"};
+    rc_model_example_t ex[8];
+    rc_model_params_t p;
+    char errstr[256];
+    for (size_t i = 0; i < 4; i++) {
+        ex[i] = (rc_model_example_t){thanks[i], {C, NEG}};
+        ex[4 + i] = (rc_model_example_t){broken[i], {P, POS}};
+    }
+    rc_model_params_default(&p);
+    p.bits = BITS;
+    p.epochs = 30;
+    p.heads = heads;
+    rc_model_t *m = rc_model_train(ex, 8, &p, errstr, sizeof(errstr));
+    if (m == NULL)
+        fail_msg("rc_model_train: %s", errstr);
+    assert_int_equal(rc_model_save(m, path, errstr, sizeof(errstr)), 0);
+    rc_model_destroy(m);
+}
+
+/* rc_analysers_new() with "yaml" as the config; NULL with errstr on failure. */
+static rc_analysers_t *analysers_with(const char *yaml, char *errstr, size_t errstr_size) {
+    rc_config_t *cfg = rc_config_load_string(yaml, "<test>", errstr, errstr_size);
+    if (cfg == NULL)
+        fail_msg("config: %s", errstr);
+    rc_analysers_t *an = rc_analysers_new(cfg, errstr, errstr_size);
+    rc_config_destroy(cfg);
+    return an;
+}
+
+static json_t *analyse_text(const rc_analysers_t *an, const char *text) {
+    char errstr[256];
+    json_t *post = json_pack("{s:s, s:s, s:s}", "id", "1", "platform", "x", "text", text);
+    json_t *e = rc_analyse(an, post, "2026-11-22T06:38:33Z", errstr, sizeof(errstr));
+    json_decref(post);
+    if (e == NULL)
+        fail_msg("rc_analyse: %s", errstr);
+    return e;
+}
+
+static const char *str_at(json_t *obj, const char *k1, const char *k2) {
+    json_t *v = json_object_get(obj, k1);
+    if (k2 != NULL)
+        v = json_object_get(v, k2);
+    return json_string_value(v);
+}
+
+static const char *const thanks_post = "Thank you so much, wonderful crew!";
+
+static void test_model_analyser_off_without_a_path(void **state) {
+    char errstr[512];
+    rc_analysers_t *an = analysers_with("{}", errstr, sizeof(errstr));
+    assert_non_null(an);
+    json_t *e = analyse_text(an, thanks_post);
+    assert_string_equal(str_at(e, "intent", NULL), "praise");
+    assert_string_equal(str_at(e, "sentiment", "label"), "positive");
+    assert_true(json_is_null(json_object_get(e, "model")));
+    json_decref(e);
+    rc_analysers_destroy(an);
+}
+
+static void test_model_analyser_replace_uses_the_model_labels_and_keeps_the_score(void **state) {
+    char path[128], yaml[512], errstr[512];
+    path_of(path, sizeof(path), "contrary.model");
+    save_contrary_model(path, 3);
+    snprintf(yaml, sizeof(yaml), "enrich:\n  model:\n    path: %s\n    mode: replace\n", path);
+    rc_analysers_t *an = analysers_with(yaml, errstr, sizeof(errstr));
+    if (an == NULL)
+        fail_msg("rc_analysers_new: %s", errstr);
+    json_t *e = analyse_text(an, thanks_post);
+    assert_string_equal(str_at(e, "intent", NULL), "complaint");
+    assert_string_equal(str_at(e, "sentiment", "label"), "negative");
+    /* VADER's compound stays: the post reads positive. */
+    assert_true(json_real_value(json_object_get(json_object_get(e, "sentiment"), "score")) > 0.5);
+    json_t *model = json_object_get(e, "model");
+    assert_string_equal(str_at(model, "intent", NULL), "complaint");
+    assert_string_equal(str_at(model, "sentiment", NULL), "negative");
+    double p = json_real_value(json_object_get(model, "intent_confidence"));
+    assert_true(p > 0.2 && p <= 1.0);
+    json_decref(e);
+    rc_analysers_destroy(an);
+}
+
+static void test_model_analyser_combine_keeps_rules_below_min_confidence(void **state) {
+    char path[128], yaml[512], errstr[512];
+    path_of(path, sizeof(path), "contrary.model");
+    save_contrary_model(path, 3);
+    /* No probability reaches 1: the rules' labels stay, the model's answer
+     * is still recorded. */
+    snprintf(yaml, sizeof(yaml), "enrich:\n  model:\n    path: %s\n    min_confidence: 1\n", path);
+    rc_analysers_t *an = analysers_with(yaml, errstr, sizeof(errstr));
+    assert_non_null(an);
+    json_t *e = analyse_text(an, thanks_post);
+    assert_string_equal(str_at(e, "intent", NULL), "praise");
+    assert_string_equal(str_at(e, "sentiment", "label"), "positive");
+    assert_string_equal(str_at(e, "model", "intent"), "complaint");
+    json_decref(e);
+    rc_analysers_destroy(an);
+    /* From 0 up, the model always wins; heads: intent leaves sentiment to
+     * the rules and records no sentiment. */
+    snprintf(yaml, sizeof(yaml), "enrich:\n  model:\n    path: %s\n    min_confidence: 0\n    heads: intent\n", path);
+    an = analysers_with(yaml, errstr, sizeof(errstr));
+    assert_non_null(an);
+    e = analyse_text(an, thanks_post);
+    assert_string_equal(str_at(e, "intent", NULL), "complaint");
+    assert_string_equal(str_at(e, "sentiment", "label"), "positive");
+    assert_true(json_is_null(json_object_get(json_object_get(e, "model"), "sentiment")));
+    assert_true(json_real_value(json_object_get(json_object_get(e, "model"), "sentiment_confidence")) == 0.0);
+    json_decref(e);
+    rc_analysers_destroy(an);
+}
+
+static void test_model_analyser_start_fails_on_a_bad_model(void **state) {
+    char path[160], yaml[512], errstr[512] = "";
+    /* Missing file. */
+    path_of(path, sizeof(path), "nothing-here.model");
+    snprintf(yaml, sizeof(yaml), "enrich:\n  model:\n    path: %s\n", path);
+    assert_null(analysers_with(yaml, errstr, sizeof(errstr)));
+    assert_non_null(strstr(errstr, "analyser model"));
+    assert_non_null(strstr(errstr, path));
+    assert_non_null(strstr(errstr, "No such file"));
+    /* Not a model. */
+    path_of(path, sizeof(path), "text.model");
+    spit(path, (const unsigned char *)"hello\n", 6);
+    snprintf(yaml, sizeof(yaml), "enrich:\n  model:\n    path: %s\n", path);
+    assert_null(analysers_with(yaml, errstr, sizeof(errstr)));
+    assert_non_null(strstr(errstr, "not a ricochet model"));
+    /* A head the file lacks. */
+    path_of(path, sizeof(path), "intent-only.model");
+    save_contrary_model(path, 1u << RC_MODEL_HEAD_INTENT);
+    snprintf(yaml, sizeof(yaml), "enrich:\n  model:\n    path: %s\n    heads: sentiment\n", path);
+    assert_null(analysers_with(yaml, errstr, sizeof(errstr)));
+    assert_non_null(strstr(errstr, "no sentiment head"));
+    /* Bad keys are config errors with file:line. */
+    snprintf(yaml, sizeof(yaml), "enrich:\n  model:\n    path: %s\n    mode: vote\n", path);
+    assert_null(analysers_with(yaml, errstr, sizeof(errstr)));
+    assert_non_null(strstr(errstr, "<test>:4"));
+    snprintf(yaml, sizeof(yaml), "enrich:\n  model:\n    min_confidence: 1.5\n");
+    assert_null(analysers_with(yaml, errstr, sizeof(errstr)));
+    assert_non_null(strstr(errstr, "min_confidence"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_features_of_one_word),
@@ -408,6 +560,10 @@ int main(void) {
         cmocka_unit_test(test_model_save_load_round_trip_predicts_the_same),
         cmocka_unit_test(test_model_load_refuses_bad_files),
         cmocka_unit_test(test_model_save_reports_an_unwritable_path),
+        cmocka_unit_test(test_model_analyser_off_without_a_path),
+        cmocka_unit_test(test_model_analyser_replace_uses_the_model_labels_and_keeps_the_score),
+        cmocka_unit_test(test_model_analyser_combine_keeps_rules_below_min_confidence),
+        cmocka_unit_test(test_model_analyser_start_fails_on_a_bad_model),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
