@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyse.h"
 #include "cli.h"
 #include "model.h"
 
@@ -34,11 +35,12 @@ static void train_data_free(train_data_t *d) {
 static void train_usage(FILE *fp) {
     fprintf(fp,
             "Usage: ricochet train --in FILE.jsonl [--out MODEL] [--folds K] [--bits N] [--epochs N] [--seed N]\n"
-            "                      [--head intent|sentiment|all] [--lr X] [--l2 X]\n\n"
+            "                      [--head intent|sentiment|all] [--lr X] [--l2 X] [--min-confidence X]\n\n"
             "Fits the enrich model (hashed word and character n-grams, softmax regression per head) on labelled\n"
             "JSON Lines: {\"text\": \"...\", \"intent\": \"complaint\", \"sentiment\": \"negative\"} (other keys are\n"
             "ignored; a line without a head's label does not train that head). Prints K-fold cross-validated\n"
-            "precision, recall and F1 per label and the macro-F1 of each head, then trains on every line.\n"
+            "precision, recall and F1 per label and the macro-F1 of each head, beside the built-in rules and\n"
+            "enrich's mode combine on the same lines, then trains on every line.\n"
             "  -i, --in FILE     the labelled lines ('-' for stdin)\n"
             "  -o, --out MODEL   write the model trained on every line here (without it: cross-validation only)\n"
             "  -k, --folds K     cross-validation folds, 2..100, or 0 for none (default 5)\n"
@@ -47,7 +49,8 @@ static void train_usage(FILE *fp) {
             "      --seed N      shuffling seed; the same seed and data give the same model (default 1)\n"
             "      --head H      intent, sentiment or all (default all)\n"
             "      --lr X        AdaGrad learning rate (default 0.2)\n"
-            "      --l2 X        L2 penalty (default 1e-05)\n\n"
+            "      --l2 X        L2 penalty (default 1e-05)\n"
+            "      --min-confidence X  the enrich.model.min_confidence to evaluate mode combine at (default 0.6)\n\n"
             "Intent labels: complaint praise question request other; sentiment: negative neutral positive.\n"
             "Exit status: 0 done, 1 bad data or I/O error, 2 bad usage. See docs/model.md.\n",
             RC_MODEL_MIN_BITS, RC_MODEL_MAX_BITS, RC_MODEL_DEFAULT_BITS);
@@ -188,6 +191,17 @@ static double macro_f1(const confusion_t *cf, int h, double *prec, double *rec, 
     return counted ? sum / (double)counted : 0.0;
 }
 
+static double accuracy(const confusion_t *cf, int h) {
+    size_t n, right = 0, total = 0;
+    rc_model_head_labels(h, &n);
+    for (size_t t = 0; t < n; t++) {
+        right += cf->c[h][t][t];
+        for (size_t c = 0; c < n; c++)
+            total += cf->c[h][t][c];
+    }
+    return total ? (double)right / (double)total : 0.0;
+}
+
 static uint64_t shuffle_next(uint64_t *state) {
     uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -195,24 +209,87 @@ static uint64_t shuffle_next(uint64_t *state) {
     return z ^ (z >> 31);
 }
 
+/* The built-in analysers' labels for every line (rules[i * NHEADS + h],
+ * -1 where the rules give no label the head knows), so that the table can
+ * show what the model adds over them. Returns 0, or -1 (with a note on
+ * stderr) when the analysers cannot be set up: the comparison is then left
+ * out, the training goes on. */
+static int rules_labels(const train_data_t *d, int *rules) {
+    char errstr[512];
+    rc_analysers_t *an = rc_analysers_new(NULL, errstr, sizeof(errstr));
+    if (an == NULL) {
+        fprintf(stderr, "ricochet train: no comparison with the built-in rules: %s\n", errstr);
+        return -1;
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        json_t *post = json_pack("{s:s, s:s, s:s}", "id", "train", "platform", "train", "text", d->ex[i].text);
+        json_t *e = post != NULL ? rc_analyse(an, post, "1970-01-01T00:00:00Z", errstr, sizeof(errstr)) : NULL;
+        const char *intent = json_string_value(json_object_get(e, "intent"));
+        const char *sentiment = json_string_value(json_object_get(json_object_get(e, "sentiment"), "label"));
+        rules[i * RC_MODEL_NHEADS + RC_MODEL_HEAD_INTENT] = rc_model_label_index(RC_MODEL_HEAD_INTENT, intent);
+        rules[i * RC_MODEL_NHEADS + RC_MODEL_HEAD_SENTIMENT] = rc_model_label_index(RC_MODEL_HEAD_SENTIMENT, sentiment);
+        json_decref(e);
+        json_decref(post);
+    }
+    rc_analysers_destroy(an);
+    return 0;
+}
+
+/* Prints head h's pooled table: precision, recall, F1 per label, the
+ * macro-F1 and accuracy (with the spread over folds), the confusion matrix. */
+static void print_head(const confusion_t *all, int h, size_t labelled, const double *fold_f1, unsigned folds) {
+    size_t n, support[8];
+    double prec[8], rec[8], f1[8], mean = 0, var = 0;
+    const char *const *labels = rc_model_head_labels(h, &n);
+    double mf1 = macro_f1(all, h, prec, rec, f1, support);
+
+    printf("\n%s (%zu labelled lines)\n  %-10s %9s %7s %7s %8s\n", rc_model_head_name(h), labelled, "label",
+           "precision", "recall", "f1", "support");
+    for (size_t c = 0; c < n; c++)
+        printf("  %-10s %9.3f %7.3f %7.3f %8zu\n", labels[c], prec[c], rec[c], f1[c], support[c]);
+    for (unsigned f = 0; f < folds; f++)
+        mean += fold_f1[f * RC_MODEL_NHEADS + (unsigned)h] / folds;
+    for (unsigned f = 0; f < folds; f++)
+        var += pow(fold_f1[f * RC_MODEL_NHEADS + (unsigned)h] - mean, 2) / folds;
+    printf("  %s macro-F1 %.3f  accuracy %.3f  (per fold: mean %.3f, sd %.3f)\n", rc_model_head_name(h), mf1,
+           accuracy(all, h), mean, sqrt(var));
+    printf("  confusion (rows truth, columns predicted):\n  %-10s", "");
+    for (size_t c = 0; c < n; c++)
+        printf(" %9.9s", labels[c]);
+    for (size_t t = 0; t < n; t++) {
+        printf("\n  %-10s", labels[t]);
+        for (size_t c = 0; c < n; c++)
+            printf(" %9zu", all->c[h][t][c]);
+    }
+    printf("\n");
+}
+
 /* K-fold cross-validation, stratified by the first trained head's label:
  * the lines are shuffled with the seed, then dealt to the folds label by
  * label, so each fold gets its share of every label. Prints the pooled
- * table per head. Returns 0, or -1 after printing why. */
-static int cross_validate(const train_data_t *d, const rc_model_params_t *p, unsigned folds) {
+ * table per head, and beside it the built-in rules on the same lines and
+ * enrich's mode combine at "min_confidence" (the model's label where its
+ * probability reaches it, the rules' elsewhere). Returns 0, or -1 after
+ * printing why. */
+static int cross_validate(const train_data_t *d, const rc_model_params_t *p, unsigned folds, double min_confidence) {
     size_t *order = malloc((d->n + 1) * sizeof(*order));
     unsigned *fold = malloc((d->n + 1) * sizeof(*fold));
     rc_model_example_t *tr = malloc((d->n + 1) * sizeof(*tr));
+    int *rules = malloc((d->n + 1) * RC_MODEL_NHEADS * sizeof(*rules));
     confusion_t *all = calloc(1, sizeof(*all)), *one = calloc(1, sizeof(*one));
+    confusion_t *rules_cf = calloc(1, sizeof(*rules_cf)), *comb_cf = calloc(1, sizeof(*comb_cf));
     double *fold_f1 = calloc((size_t)folds * RC_MODEL_NHEADS, sizeof(*fold_f1));
-    int strat = -1, ret = -1;
+    size_t used[RC_MODEL_NHEADS] = {0}, compared[RC_MODEL_NHEADS] = {0};
+    int strat = -1, ret = -1, have_rules;
     uint64_t rng = p->seed;
     char errstr[512];
 
-    if (order == NULL || fold == NULL || tr == NULL || all == NULL || one == NULL || fold_f1 == NULL) {
+    if (order == NULL || fold == NULL || tr == NULL || rules == NULL || all == NULL || one == NULL ||
+        rules_cf == NULL || comb_cf == NULL || fold_f1 == NULL) {
         fprintf(stderr, "ricochet train: out of memory\n");
         goto out;
     }
+    have_rules = rules_labels(d, rules) == 0;
     for (int h = 0; h < RC_MODEL_NHEADS && strat < 0; h++) {
         if ((p->heads & (1u << h)) && d->labelled[h] > 0)
             strat = h;
@@ -244,15 +321,23 @@ static int cross_validate(const train_data_t *d, const rc_model_params_t *p, uns
         }
         memset(one, 0, sizeof(*one));
         for (size_t i = 0; i < d->n; i++) {
-            if (fold[i] != f)
-                continue;
             int best[RC_MODEL_NHEADS];
             double prob[RC_MODEL_NHEADS];
+            if (fold[i] != f)
+                continue;
             rc_model_predict_heads(m, d->ex[i].text, best, prob);
             for (int h = 0; h < RC_MODEL_NHEADS; h++) {
-                if (best[h] >= 0 && d->ex[i].label[h] >= 0) {
-                    one->c[h][d->ex[i].label[h]][best[h]]++;
-                    all->c[h][d->ex[i].label[h]][best[h]]++;
+                int y = d->ex[i].label[h], r = have_rules ? rules[i * RC_MODEL_NHEADS + (size_t)h] : -1;
+                if (best[h] < 0 || y < 0)
+                    continue;
+                one->c[h][y][best[h]]++;
+                all->c[h][y][best[h]]++;
+                if (r >= 0) {
+                    int use = prob[h] >= min_confidence;
+                    used[h] += (size_t)use;
+                    compared[h]++;
+                    rules_cf->c[h][y][r]++;
+                    comb_cf->c[h][y][use ? best[h] : r]++;
                 }
             }
         }
@@ -264,43 +349,29 @@ static int cross_validate(const train_data_t *d, const rc_model_params_t *p, uns
     printf("%u-fold cross-validation%s%s:\n", folds, strat >= 0 ? ", stratified by " : "",
            strat >= 0 ? rc_model_head_name(strat) : "");
     for (int h = 0; h < RC_MODEL_NHEADS; h++) {
+        const char *name = rc_model_head_name(h);
         if (!(p->heads & (1u << h)) || d->labelled[h] == 0)
             continue;
-        size_t n, support[8];
-        double prec[8], rec[8], f1[8], mean = 0, var = 0;
-        const char *const *labels = rc_model_head_labels(h, &n);
-        double mf1 = macro_f1(all, h, prec, rec, f1, support);
-        size_t right = 0, total = 0;
-        printf("\n%s (%zu labelled lines)\n  %-10s %9s %7s %7s %8s\n", rc_model_head_name(h), d->labelled[h], "label",
-               "precision", "recall", "f1", "support");
-        for (size_t c = 0; c < n; c++) {
-            printf("  %-10s %9.3f %7.3f %7.3f %8zu\n", labels[c], prec[c], rec[c], f1[c], support[c]);
-            right += all->c[h][c][c];
-            total += support[c];
-        }
-        for (unsigned f = 0; f < folds; f++)
-            mean += fold_f1[f * RC_MODEL_NHEADS + (unsigned)h] / folds;
-        for (unsigned f = 0; f < folds; f++)
-            var += pow(fold_f1[f * RC_MODEL_NHEADS + (unsigned)h] - mean, 2) / folds;
-        printf("  %s macro-F1 %.3f  accuracy %.3f  (per fold: mean %.3f, sd %.3f)\n", rc_model_head_name(h), mf1,
-               total ? (double)right / (double)total : 0.0, mean, sqrt(var));
-        printf("  confusion (rows truth, columns predicted):\n  %-10s", "");
-        for (size_t c = 0; c < n; c++)
-            printf(" %9.9s", labels[c]);
-        for (size_t t = 0; t < n; t++) {
-            printf("\n  %-10s", labels[t]);
-            for (size_t c = 0; c < n; c++)
-                printf(" %9zu", all->c[h][t][c]);
-        }
-        printf("\n");
+        print_head(all, h, d->labelled[h], fold_f1, folds);
+        if (compared[h] == 0)
+            continue;
+        printf("  built-in rules on the same lines: %s macro-F1 %.3f  accuracy %.3f\n", name,
+               macro_f1(rules_cf, h, NULL, NULL, NULL, NULL), accuracy(rules_cf, h));
+        printf(
+            "  mode combine at min_confidence %.2f: %s macro-F1 %.3f  accuracy %.3f  (the model's label on %.0f%%)\n",
+            min_confidence, name, macro_f1(comb_cf, h, NULL, NULL, NULL, NULL), accuracy(comb_cf, h),
+            100.0 * (double)used[h] / (double)compared[h]);
     }
     ret = 0;
 out:
     free(order);
     free(fold);
     free(tr);
+    free(rules);
     free(all);
     free(one);
+    free(rules_cf);
+    free(comb_cf);
     free(fold_f1);
     return ret;
 }
@@ -329,7 +400,7 @@ static int parse_real(const char *s, double *out) {
 }
 
 int rc_cmd_train(int argc, char **argv) {
-    enum { O_BITS = 256, O_EPOCHS, O_SEED, O_HEAD, O_LR, O_L2 };
+    enum { O_BITS = 256, O_EPOCHS, O_SEED, O_HEAD, O_LR, O_L2, O_MINC };
     static const struct option opts[] = {{"in", required_argument, NULL, 'i'},
                                          {"out", required_argument, NULL, 'o'},
                                          {"folds", required_argument, NULL, 'k'},
@@ -339,10 +410,12 @@ int rc_cmd_train(int argc, char **argv) {
                                          {"head", required_argument, NULL, O_HEAD},
                                          {"lr", required_argument, NULL, O_LR},
                                          {"l2", required_argument, NULL, O_L2},
+                                         {"min-confidence", required_argument, NULL, O_MINC},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *in = NULL, *out = NULL;
     unsigned long long v, folds = 5;
+    double min_confidence = 0.6;
     rc_model_params_t p;
     train_data_t d;
     rc_model_t *m = NULL;
@@ -392,6 +465,10 @@ int rc_cmd_train(int argc, char **argv) {
             if (parse_real(optarg, &p.l2) != 0)
                 bad = "--l2 must be a number >= 0";
             break;
+        case O_MINC:
+            if (parse_real(optarg, &min_confidence) != 0 || min_confidence > 1)
+                bad = "--min-confidence must be 0..1";
+            break;
         case 'h': train_usage(stdout); return 0;
         default: train_usage(stderr); return 2;
         }
@@ -420,7 +497,7 @@ int rc_cmd_train(int argc, char **argv) {
             fprintf(stderr, "ricochet train: %s: %zu lines are too few for %llu folds\n", in, d.n, folds);
             goto out;
         }
-        if (cross_validate(&d, &p, (unsigned)folds) != 0)
+        if (cross_validate(&d, &p, (unsigned)folds, min_confidence) != 0)
             goto out;
     }
     if (out != NULL) {
