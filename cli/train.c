@@ -202,13 +202,6 @@ static double accuracy(const confusion_t *cf, int h) {
     return total ? (double)right / (double)total : 0.0;
 }
 
-static uint64_t shuffle_next(uint64_t *state) {
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 /* The built-in analysers' labels for every line (rules[i * NHEADS + h],
  * -1 where the rules give no label the head knows), so that the table can
  * show what the model adds over them. Returns 0, or -1 (with a note on
@@ -296,11 +289,7 @@ static int cross_validate(const train_data_t *d, const rc_model_params_t *p, uns
     }
     for (size_t i = 0; i < d->n; i++)
         order[i] = i;
-    for (size_t i = d->n; i > 1; i--) {
-        size_t j = (size_t)(shuffle_next(&rng) % i), t = order[i - 1];
-        order[i - 1] = order[j];
-        order[j] = t;
-    }
+    rc_model_shuffle(order, d->n, &rng);
     unsigned dealt[9] = {0}; /* per stratum: label + 1, 0 for none */
     for (size_t k = 0; k < d->n; k++) {
         size_t i = order[k];

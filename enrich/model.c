@@ -493,6 +493,14 @@ static uint64_t rng_next(uint64_t *state) {
     return z ^ (z >> 31);
 }
 
+void rc_model_shuffle(size_t *v, size_t n, uint64_t *state) {
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(rng_next(state) % i), t = v[i - 1];
+        v[i - 1] = v[j];
+        v[j] = t;
+    }
+}
+
 /* One AdaGrad step of head "h" on one example: softmax cross-entropy
  * gradient on the head's columns of every feature row, plus the L2 penalty
  * on the weights touched. */
@@ -609,12 +617,7 @@ rc_model_t *rc_model_train(const rc_model_example_t *ex, size_t n, const rc_mode
 
     uint64_t rng = p->seed;
     for (unsigned e = 0; e < p->epochs; e++) {
-        for (size_t i = norder; i > 1; i--) {
-            size_t j = (size_t)(rng_next(&rng) % i);
-            size_t t = order[i - 1];
-            order[i - 1] = order[j];
-            order[j] = t;
-        }
+        rc_model_shuffle(order, norder, &rng);
         for (size_t k = 0; k < norder; k++) {
             size_t i = order[k];
             for (int h = 0; h < RC_MODEL_NHEADS; h++) {

@@ -99,6 +99,11 @@ int rc_model_predict(const rc_model_t *m, const char *head, const char *text, do
 void rc_model_predict_heads(const rc_model_t *m, const char *text, int best[RC_MODEL_NHEADS],
                             double prob[RC_MODEL_NHEADS]);
 
+/* Shuffles v[0..n) (Fisher-Yates with splitmix64 from *state, which it
+ * advances): the order training visits the examples in, also used by
+ * ricochet train to deal its folds, so one seed fixes both. */
+void rc_model_shuffle(size_t *v, size_t n, uint64_t *state);
+
 /* The hashed features of "text" for 2^bits buckets: each is a bucket index
  * with the sign in bit 31 (set = negative). Writes the first "cap" to "out"
  * and returns how many there are in all (which may exceed "cap"). For tests
