@@ -48,8 +48,8 @@ static void train_usage(FILE *fp) {
             "      --epochs N    passes over the data (default 10)\n"
             "      --seed N      shuffling seed; the same seed and data give the same model (default 1)\n"
             "      --head H      intent, sentiment or all (default all)\n"
-            "      --lr X        AdaGrad learning rate (default 0.2)\n"
-            "      --l2 X        L2 penalty (default 1e-05)\n"
+            "      --lr X        AdaGrad learning rate, up to 10 (default 0.2)\n"
+            "      --l2 X        L2 penalty, 0..1 (default 1e-05)\n"
             "      --min-confidence X  the enrich.model.min_confidence to evaluate mode combine at (default 0.6)\n\n"
             "Intent labels: complaint praise question request other; sentiment: negative neutral positive.\n"
             "Exit status: 0 done, 1 bad data or I/O error, 2 bad usage. See docs/model.md.\n",
@@ -447,12 +447,12 @@ int rc_cmd_train(int argc, char **argv) {
                 bad = "--head must be intent, sentiment or all";
             break;
         case O_LR:
-            if (parse_real(optarg, &p.lr) != 0 || p.lr <= 0)
-                bad = "--lr must be a positive number";
+            if (parse_real(optarg, &p.lr) != 0 || p.lr <= 0 || p.lr > 10)
+                bad = "--lr must be in (0, 10]";
             break;
         case O_L2:
-            if (parse_real(optarg, &p.l2) != 0)
-                bad = "--l2 must be a number >= 0";
+            if (parse_real(optarg, &p.l2) != 0 || p.l2 > 1)
+                bad = "--l2 must be in [0, 1]";
             break;
         case O_MINC:
             if (parse_real(optarg, &min_confidence) != 0 || min_confidence > 1)

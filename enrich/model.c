@@ -43,6 +43,13 @@ static const struct {
  * is a fixed-width vector add; the file stores only the columns in use. */
 #define MAX_COLS 8
 
+/* A model file's weights must be within +-MAX_WEIGHT: trained weights stay
+ * far below it (an AdaGrad step is at most lr, and lr at most MAX_LR), and
+ * the bound keeps the sums of a crafted file's weights finite, so that
+ * prediction never meets an infinity or a NaN. */
+#define MAX_WEIGHT 1e6f
+#define MAX_LR 10.0
+
 int rc_model_head_index(const char *name) {
     for (int h = 0; name != NULL && h < RC_MODEL_NHEADS; h++) {
         if (strcmp(name, heads[h].name) == 0)
@@ -553,8 +560,8 @@ rc_model_t *rc_model_train(const rc_model_example_t *ex, size_t n, const rc_mode
         snprintf(errstr, errstr_size, "bits must be %d..%d, not %u", RC_MODEL_MIN_BITS, RC_MODEL_MAX_BITS, p->bits);
         goto fail;
     }
-    if (p->epochs < 1 || !(p->lr > 0) || !(p->l2 >= 0) || !isfinite(p->lr) || !isfinite(p->l2)) {
-        snprintf(errstr, errstr_size, "epochs must be >= 1, lr > 0 and l2 >= 0");
+    if (p->epochs < 1 || !(p->lr > 0 && p->lr <= MAX_LR) || !(p->l2 >= 0 && p->l2 <= 1)) {
+        snprintf(errstr, errstr_size, "epochs must be >= 1, lr in (0, %g] and l2 in [0, 1]", MAX_LR);
         goto fail;
     }
     for (int h = 0; h < RC_MODEL_NHEADS; h++) {
@@ -788,9 +795,9 @@ static int r_str(rfile_t *r, char *buf) {
 }
 
 /* Reads "rows" rows of "ncols" floats into the first columns of rows of
- * MAX_COLS; returns -1 at end of file. Sets *nonfinite when one is NaN or
- * infinite (reported after the checksum, which comes first). */
-static int r_rows(rfile_t *r, float *f, size_t rows, size_t ncols, int *nonfinite) {
+ * MAX_COLS; returns -1 at end of file. Sets *bad when one is not a number
+ * within +-MAX_WEIGHT (reported after the checksum, which comes first). */
+static int r_rows(rfile_t *r, float *f, size_t rows, size_t ncols, int *bad) {
     unsigned char b[4096];
     const size_t per = sizeof(b) / (4 * ncols);
     for (size_t r0 = 0; r0 < rows; r0 += per) {
@@ -802,8 +809,8 @@ static int r_rows(rfile_t *r, float *f, size_t rows, size_t ncols, int *nonfinit
                 uint32_t u = get_u32(b + 4 * (i * ncols + c));
                 float *x = &f[(r0 + i) * MAX_COLS + c];
                 memcpy(x, &u, 4);
-                if (!isfinite(*x))
-                    *nonfinite = 1;
+                if (!(fabsf(*x) <= MAX_WEIGHT))
+                    *bad = 1;
             }
         }
     }
@@ -900,9 +907,8 @@ rc_model_t *rc_model_load(const char *path, char *errstr, size_t errstr_size) {
                  r.size < want ? "truncated" : "trailing bytes", r.size, bits, want);
         goto fail;
     }
-    int nonfinite = 0;
-    if (r_rows(&r, m->bias, 1, m->ncols, &nonfinite) != 0 ||
-        r_rows(&r, m->w, (size_t)1 << bits, m->ncols, &nonfinite) != 0)
+    int bad = 0;
+    if (r_rows(&r, m->bias, 1, m->ncols, &bad) != 0 || r_rows(&r, m->w, (size_t)1 << bits, m->ncols, &bad) != 0)
         goto truncated;
     uint64_t sum = r.sum;
     unsigned char sb[8];
@@ -915,8 +921,9 @@ rc_model_t *rc_model_load(const char *path, char *errstr, size_t errstr_size) {
         snprintf(errstr, errstr_size, "%s: checksum mismatch (the file is corrupt)", path);
         goto fail;
     }
-    if (nonfinite) {
-        snprintf(errstr, errstr_size, "%s: a weight is not a finite number", path);
+    if (bad) {
+        snprintf(errstr, errstr_size, "%s: a weight is not a number within +-%g (the file is corrupt)", path,
+                 (double)MAX_WEIGHT);
         goto fail;
     }
     fclose(r.fp);

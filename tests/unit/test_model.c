@@ -3,6 +3,7 @@
  * the model file (round trip, and every way a file can be wrong), unknown
  * heads and empty text; and the enrich analyser that loads a model.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -244,6 +245,10 @@ static void test_model_train_rejects_what_it_cannot_learn(void **state) {
     p.bits = 30;
     assert_null(rc_model_train(ex, 3, &p, errstr, sizeof(errstr)));
     assert_non_null(strstr(errstr, "bits"));
+    rc_model_params_default(&p);
+    p.lr = 11; /* weights could outgrow what a file may hold */
+    assert_null(rc_model_train(ex, 3, &p, errstr, sizeof(errstr)));
+    assert_non_null(strstr(errstr, "lr in"));
 }
 
 /* ------------------------------------------------------------------ files */
@@ -303,6 +308,14 @@ static void spit(const char *path, const unsigned char *b, size_t len) {
     assert_non_null(fp);
     assert_int_equal(fwrite(b, 1, len, fp), len);
     fclose(fp);
+}
+
+/* The file's checksum, as docs/model.md defines it. */
+static uint64_t fnv1a64(const unsigned char *b, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    return h;
 }
 
 /* Loading "b" (written to a file) fails with a message naming the file and
@@ -371,6 +384,18 @@ static void test_model_load_refuses_bad_files(void **state) {
     memcpy(b, good, len);
     b[len - 1] ^= 0x01;
     assert_refused(b, len, "checksum mismatch");
+    /* A weight out of range (or NaN) under a checksum that matches: a
+     * crafted file, whose sums could overflow. */
+    static const float crafted[] = {1e30f, NAN, -2e6f};
+    for (size_t i = 0; i < sizeof(crafted) / sizeof(crafted[0]); i++) {
+        size_t first_weight = len - 8 - 4 * 8 * 4096;
+        memcpy(b, good, len);
+        memcpy(b + first_weight + 4 * 8 * 100, &crafted[i], 4); /* little-endian host */
+        uint64_t sum = fnv1a64(b, len - 8);
+        for (int k = 0; k < 8; k++)
+            b[len - 8 + (size_t)k] = (unsigned char)(sum >> (8 * k));
+        assert_refused(b, len, "not a number within");
+    }
     /* And the untouched bytes still load. */
     path_of(path, sizeof(path), "copy.model");
     spit(path, good, len);
