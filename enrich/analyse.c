@@ -128,10 +128,11 @@ static json_t *model_record(const rc_analysis_t *a) {
         return json_null();
     json_t *r = json_object();
     int err = r == NULL;
-    err |= json_object_set_new_nocheck(r, "intent", a->model_intent ? json_string_nocheck(a->model_intent) : json_null());
+    json_t *intent = a->model_intent ? json_string_nocheck(a->model_intent) : json_null();
+    json_t *sentiment = a->model_sentiment ? json_string_nocheck(a->model_sentiment) : json_null();
+    err |= json_object_set_new_nocheck(r, "intent", intent);
     err |= json_object_set_new_nocheck(r, "intent_confidence", json_real(a->model_intent_p));
-    err |= json_object_set_new_nocheck(r, "sentiment",
-                                      a->model_sentiment ? json_string_nocheck(a->model_sentiment) : json_null());
+    err |= json_object_set_new_nocheck(r, "sentiment", sentiment);
     err |= json_object_set_new_nocheck(r, "sentiment_confidence", json_real(a->model_sentiment_p));
     if (err) {
         json_decref(r);
