@@ -151,7 +151,8 @@ char *rc_lookup_url(const char *tmpl, const char *handle, const char *platform, 
             if (strlen(names[k]) == nl && !memcmp(open + 2, names[k], nl))
                 break;
         if (k == 3) {
-            snprintf(errstr, errstr_size, "unknown placeholder {{%.*s}} (known: {{handle}}, {{platform}}, {{author_id}})",
+            snprintf(errstr, errstr_size,
+                     "unknown placeholder {{%.*s}} (known: {{handle}}, {{platform}}, {{author_id}})",
                      (int)(nl > 40 ? 40 : nl), open + 2);
             goto fail;
         }
@@ -175,7 +176,7 @@ fail:
 /* ---- field mapping ------------------------------------------------------- */
 
 typedef struct rc_lk_step {
-    char *key;  /* object member, or NULL for an array index */
+    char *key; /* object member, or NULL for an array index */
     size_t index;
 } rc_lk_step_t;
 
@@ -338,8 +339,8 @@ static json_t *rc_lk_record(const char *status, json_t *tier, json_t *attributes
     return r;
 }
 
-json_t *rc_lookup_map_answer(const rc_lookup_fields_t *f, const char *body, size_t len, size_t max_body,
-                             char *errstr, size_t errstr_size) {
+json_t *rc_lookup_map_answer(const rc_lookup_fields_t *f, const char *body, size_t len, size_t max_body, char *errstr,
+                             size_t errstr_size) {
     json_error_t jerr;
     json_t *root = NULL, *out = NULL, *attrs = NULL, *tier = NULL;
 
@@ -388,8 +389,8 @@ json_t *rc_lookup_parse_cached(const char *s, size_t len) {
     const char *key;
     json_t *val;
 
-    if (!json_is_object(v) || !json_is_string(status) || (tier != NULL && !json_is_null(tier) && !json_is_string(tier)) ||
-        (a != NULL && !json_is_object(a)))
+    if (!json_is_object(v) || !json_is_string(status) ||
+        (tier != NULL && !json_is_null(tier) && !json_is_string(tier)) || (a != NULL && !json_is_object(a)))
         goto out;
     int ok = !strcmp(json_string_value(status), "ok");
     if (!ok && strcmp(json_string_value(status), "not_found"))
@@ -410,7 +411,9 @@ out:
 
 void rc_lookup_customer_of(const json_t *cached, rc_customer_t *c) {
     const char *status = json_string_value(json_object_get(cached, "status"));
-    c->status = status != NULL && !strcmp(status, "ok") ? "ok" : status != NULL && !strcmp(status, "not_found") ? "not_found" : "unavailable";
+    c->status = status != NULL && !strcmp(status, "ok")          ? "ok"
+                : status != NULL && !strcmp(status, "not_found") ? "not_found"
+                                                                 : "unavailable";
     c->tier = json_string_value(json_object_get(cached, "tier"));
     c->attributes = json_object_get(cached, "attributes");
 }
@@ -425,8 +428,7 @@ void rc_breaker_init(rc_breaker_t *b, long threshold, long open_for_ms) {
 
 int rc_breaker_allow(rc_breaker_t *b, int64_t now_ms) {
     switch (b->state) {
-    case RC_BREAKER_CLOSED:
-        return 1;
+    case RC_BREAKER_CLOSED: return 1;
     case RC_BREAKER_OPEN:
         if (now_ms - b->opened_at_ms < b->open_for_ms)
             return 0;
@@ -451,8 +453,7 @@ void rc_breaker_record(rc_breaker_t *b, int ok, int64_t now_ms) {
             b->opened_at_ms = now_ms;
         }
         break;
-    case RC_BREAKER_OPEN:
-        break; /* a call from before it opened */
+    case RC_BREAKER_OPEN: break; /* a call from before it opened */
     case RC_BREAKER_HALF_OPEN:
         b->probing = 0;
         b->failures = 0;
@@ -491,7 +492,7 @@ struct rc_lookup {
     rc_lookup_fields_t *fields;
     struct curl_slist *headers;
     CURLM *multi;
-    CURL **easy;  /* max_concurrency handles, kept for connection reuse */
+    CURL **easy; /* max_concurrency handles, kept for connection reuse */
     int *busy;
     char *redis_url;
     long redis_timeout_ms;
@@ -505,7 +506,9 @@ struct rc_lookup {
 };
 
 static pthread_once_t rc_lk_curl_once = PTHREAD_ONCE_INIT;
-static void rc_lk_curl_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void rc_lk_curl_init(void) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 void rc_lookup_destroy(rc_lookup_t *lk) {
     if (lk == NULL)
@@ -530,7 +533,9 @@ void rc_lookup_destroy(rc_lookup_t *lk) {
     free(lk);
 }
 
-int rc_lookup_enabled(const rc_lookup_t *lk) { return lk != NULL && lk->enabled; }
+int rc_lookup_enabled(const rc_lookup_t *lk) {
+    return lk != NULL && lk->enabled;
+}
 
 /* "file:line: key 'enrich.lookup.<key>': " for errors about "node". */
 static void rc_lk_where(const rc_lookup_t *lk, const rc_node_t *node, const char *key, char *buf, size_t size) {
@@ -573,8 +578,8 @@ static int rc_lk_bind_maps(rc_lookup_t *lk, char *errstr, size_t errstr_size) {
             }
             has_ct |= !strcasecmp(c->key, "Content-Type");
             has_accept |= !strcasecmp(c->key, "Accept");
-            struct curl_slist *l = asprintf(&line, "%s: %s", c->key, c->value) < 0 ? NULL
-                                                                                   : curl_slist_append(lk->headers, line);
+            struct curl_slist *l =
+                asprintf(&line, "%s: %s", c->key, c->value) < 0 ? NULL : curl_slist_append(lk->headers, line);
             free(line);
             if (l == NULL)
                 goto oom;
@@ -648,8 +653,8 @@ static void rc_lk_metrics(rc_lookup_t *lk) {
     lk->m_requests = rc_counter("ricochet_enrich_lookup_requests_total", NULL, "Requests made to the CRM.");
     lk->m_cache_errors = rc_counter("ricochet_enrich_lookup_cache_errors_total", NULL,
                                     "Batches whose Redis cache could not be used (the CRM was asked directly).");
-    lk->m_seconds = rc_histogram("ricochet_enrich_lookup_request_duration_seconds", NULL,
-                                 "Time of one CRM request.", buckets, sizeof(buckets) / sizeof(buckets[0]));
+    lk->m_seconds = rc_histogram("ricochet_enrich_lookup_request_duration_seconds", NULL, "Time of one CRM request.",
+                                 buckets, sizeof(buckets) / sizeof(buckets[0]));
     lk->m_breaker = rc_gauge("ricochet_enrich_lookup_breaker_state", NULL,
                              "The CRM circuit breaker: 0 closed, 1 open, 2 half-open.");
 }
@@ -704,8 +709,8 @@ rc_lookup_t *rc_lookup_new(const rc_config_t *cfg, const char *redis_url, long r
         if ((lk->redis_url = strdup(redis_url)) == NULL)
             goto oom;
         /* Redis must not take longer to fail than the CRM would. */
-        lk->redis_timeout_ms = redis_timeout_ms > 0 && redis_timeout_ms < lk->conf.timeout_ms ? redis_timeout_ms
-                                                                                            : lk->conf.timeout_ms;
+        lk->redis_timeout_ms =
+            redis_timeout_ms > 0 && redis_timeout_ms < lk->conf.timeout_ms ? redis_timeout_ms : lk->conf.timeout_ms;
     }
     rc_lk_metrics(lk);
     return lk;
@@ -877,8 +882,8 @@ static int rc_lk_start(rc_lookup_t *lk, rc_lk_job_t *job, char *url, int64_t lef
     curl_easy_setopt(e, CURLOPT_PRIVATE, job);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)left_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(lk->conf.connect_timeout_ms < left_ms
-                                                              ? lk->conf.connect_timeout_ms : left_ms));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(lk->conf.connect_timeout_ms < left_ms ? lk->conf.connect_timeout_ms : left_ms));
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, lk->headers);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "ricochet/0.1");
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, rc_lk_write_cb);
@@ -930,8 +935,8 @@ static void rc_lk_finish(rc_lookup_t *lk, rc_lk_job_t *job, CURLcode res) {
             job->fetched = 1;
         }
     } else if (status >= 200 && status <= 299) {
-        job->cached = rc_lookup_map_answer(lk->fields, job->body, job->len, (size_t)lk->conf.max_body, why,
-                                           sizeof(why));
+        job->cached =
+            rc_lookup_map_answer(lk->fields, job->body, job->len, (size_t)lk->conf.max_body, why, sizeof(why));
         if (job->cached != NULL) {
             job->result = RC_LK_MISS;
             job->fetched = 1;
@@ -1014,7 +1019,8 @@ static char *rc_lk_key(const json_t *post) {
     const char *platform = json_string_value(json_object_get(post, "platform"));
     const char *handle = json_string_value(json_object_get(json_object_get(post, "author"), "handle"));
     char *key = NULL;
-    if (platform == NULL || handle == NULL || !*handle || asprintf(&key, "ricochet:customer:%s:%s", platform, handle) < 0)
+    if (platform == NULL || handle == NULL || !*handle ||
+        asprintf(&key, "ricochet:customer:%s:%s", platform, handle) < 0)
         return NULL;
     for (char *p = key + strlen(key) - strlen(handle); *p; p++)
         if (*p >= 'A' && *p <= 'Z')

@@ -80,8 +80,8 @@ void rc_lookup_fields_destroy(rc_lookup_fields_t *f); /* safe on NULL */
  * object or array becomes its compact JSON text; null or a path that is
  * not there leaves the field out. Returns a new object, or NULL with
  * errstr when the body is longer than "max_body" or is not JSON. */
-json_t *rc_lookup_map_answer(const rc_lookup_fields_t *f, const char *body, size_t len, size_t max_body,
-                             char *errstr, size_t errstr_size);
+json_t *rc_lookup_map_answer(const rc_lookup_fields_t *f, const char *body, size_t len, size_t max_body, char *errstr,
+                             size_t errstr_size);
 
 /* Parses a cached value (as rc_lookup_map_answer() makes it, or
  * {"status": "not_found"}) into a new object with exactly the keys status,
@@ -100,9 +100,9 @@ typedef enum { RC_BREAKER_CLOSED = 0, RC_BREAKER_OPEN, RC_BREAKER_HALF_OPEN } rc
 typedef struct rc_breaker {
     rc_breaker_state_t state;
     long threshold, open_for_ms;
-    long failures;       /* consecutive, while closed */
+    long failures; /* consecutive, while closed */
     int64_t opened_at_ms;
-    int probing;         /* half-open: the probe is out */
+    int probing; /* half-open: the probe is out */
 } rc_breaker_t;
 
 void rc_breaker_init(rc_breaker_t *b, long threshold, long open_for_ms);

@@ -150,8 +150,7 @@ static int load_tiers(urgency_state_t *u, const rc_node_t *map, char *errstr, si
     if (map->type == RC_NODE_SCALAR && map->value == NULL)
         return 0; /* "tiers:" with nothing: no tier adds points */
     if (map->type != RC_NODE_MAP) {
-        snprintf(errstr, errstr_size, "line %d: key 'enrich.urgency.tiers': expected a map of tier: points",
-                 map->line);
+        snprintf(errstr, errstr_size, "line %d: key 'enrich.urgency.tiers': expected a map of tier: points", map->line);
         return -1;
     }
     for (const rc_node_t *c = map->child; c != NULL; c = c->next) {

@@ -147,8 +147,8 @@ static void test_malformed_or_oversized_answers_are_refused(void **state) {
     static const char *const names[] = {"tier"}, *const paths[] = {"tier"};
     char err[256] = "";
     rc_lookup_fields_t *f = rc_lookup_fields_new(names, paths, 1, err, sizeof(err));
-    static const char *const bad[] = {"", "{", "{\"tier\": }", "null", "\"gold\"", "42", "<html>oops</html>",
-                                      "{\"tier\": \"gold\"} trailing"};
+    static const char *const bad[] = {"",         "{",  "{\"tier\": }",      "null",
+                                      "\"gold\"", "42", "<html>oops</html>", "{\"tier\": \"gold\"} trailing"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         json_t *c = rc_lookup_map_answer(f, bad[i], strlen(bad[i]), 1024, err, sizeof(err));
         if (c != NULL)
@@ -192,9 +192,14 @@ static void test_cached_form_round_trips_and_bad_values_are_refused(void **state
     assert_int_equal(json_object_size(cust.attributes), 0);
     json_decref(back);
 
-    static const char *const bad[] = {"", "gold", "{}", "{\"status\":\"weird\"}", "{\"status\":\"ok\",\"tier\":3}",
+    static const char *const bad[] = {"",
+                                      "gold",
+                                      "{}",
+                                      "{\"status\":\"weird\"}",
+                                      "{\"status\":\"ok\",\"tier\":3}",
                                       "{\"status\":\"ok\",\"attributes\":{\"a\":1}}",
-                                      "{\"status\":\"ok\",\"attributes\":[]}", "[\"ok\"]"};
+                                      "{\"status\":\"ok\",\"attributes\":[]}",
+                                      "[\"ok\"]"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         json_t *v = rc_lookup_parse_cached(bad[i], strlen(bad[i]));
         if (v != NULL)
@@ -367,7 +372,9 @@ static int crm_requests(void) {
     return n;
 }
 
-static uint64_t metric(const char *name, const char *labels) { return rc_metric_value(rc_counter(name, labels, "")); }
+static uint64_t metric(const char *name, const char *labels) {
+    return rc_metric_value(rc_counter(name, labels, ""));
+}
 static uint64_t result(const char *r) {
     char labels[64];
     snprintf(labels, sizeof(labels), "result=\"%s\"", r);
@@ -501,7 +508,7 @@ static void test_batch_slow_crm_costs_one_timeout_then_the_breaker_stops_asking(
     rc_lookup_t *lk = new_lookup("    timeout: 200ms\n    max_concurrency: 4\n"
                                  "    breaker: {failure_threshold: 3, open_for: 400ms}\n",
                                  NULL, &cfg);
-    static const char *const slow[] = {"slow1", "slow2", "slow3", "slow4", "slow5", "slow6",
+    static const char *const slow[] = {"slow1", "slow2", "slow3", "slow4",  "slow5", "slow6",
                                        "slow7", "slow8", "slow9", "slow10", NULL};
     json_t *posts[16];
     rc_customer_t c[16];

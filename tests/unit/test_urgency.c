@@ -20,12 +20,12 @@
 /* A post with these fields (new reference). */
 static json_t *make_post(const char *text, json_int_t followers, json_int_t likes, json_int_t reposts,
                          const char *created_at) {
-    json_t *post = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:I, s:b}, s:s, s:s, s:s,"
-                             " s:{s:I, s:I, s:i, s:i}}",
-                             "id", "1", "platform", "x", "author", "id", "a1", "handle", "traveller", "name",
-                             "A Traveller", "followers", followers, "verified", 0, "text", text, "created_at",
-                             created_at, "lang", "en", "metrics", "likes", likes, "reposts", reposts, "replies", 0,
-                             "quotes", 0);
+    json_t *post =
+        json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:I, s:b}, s:s, s:s, s:s,"
+                  " s:{s:I, s:I, s:i, s:i}}",
+                  "id", "1", "platform", "x", "author", "id", "a1", "handle", "traveller", "name", "A Traveller",
+                  "followers", followers, "verified", 0, "text", text, "created_at", created_at, "lang", "en",
+                  "metrics", "likes", likes, "reposts", reposts, "replies", 0, "quotes", 0);
     assert_non_null(post);
     return post;
 }
@@ -322,8 +322,7 @@ static void test_urgency_config_rejects_bad_tier_points_with_the_line(void **sta
     assert_non_null(strstr(errstr, "line 5"));
     assert_non_null(strstr(errstr, "enrich.urgency.tiers.silver"));
     rc_config_destroy(cfg);
-    cfg = rc_config_load_string("enrich: {urgency: {velocity_points: 500}}\n", "urgency.yaml", errstr,
-                                sizeof(errstr));
+    cfg = rc_config_load_string("enrich: {urgency: {velocity_points: 500}}\n", "urgency.yaml", errstr, sizeof(errstr));
     assert_non_null(cfg);
     assert_null(rc_analysers_new(cfg, errstr, sizeof(errstr)));
     assert_non_null(strstr(errstr, "velocity_points"));
