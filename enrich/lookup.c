@@ -91,57 +91,34 @@ const rc_config_entry_t rc_lookup_config[] = {
 
 /* ---- URL template -------------------------------------------------------- */
 
-typedef struct rc_lk_buf {
-    char *p;
-    size_t len, cap, max;
-} rc_lk_buf_t;
-
-static int rc_lk_put(rc_lk_buf_t *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->max)
-        return -1;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 128;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL)
-            return -1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static int rc_lk_put_escaped(rc_lk_buf_t *b, const char *s) {
-    static const char hex[] = "0123456789ABCDEF";
+/* Writes "s" percent-encoded: all but RFC 3986's unreserved characters. */
+static void rc_lk_put_escaped(FILE *out, const char *s) {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-                    *p == '.' || *p == '_' || *p == '~';
-        char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-        if (plain ? rc_lk_put(b, (const char *)p, 1) : rc_lk_put(b, enc, 3))
-            return -1;
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+            *p == '.' || *p == '_' || *p == '~')
+            fputc(*p, out);
+        else
+            fprintf(out, "%%%02X", *p);
     }
-    return 0;
 }
 
 char *rc_lookup_url(const char *tmpl, const char *handle, const char *platform, const char *author_id, char *errstr,
                     size_t errstr_size) {
     static const char *const names[] = {"handle", "platform", "author_id"};
     const char *values[] = {handle, platform, author_id};
-    rc_lk_buf_t b = {NULL, 0, 0, RC_LK_URL_MAX};
+    char *url = NULL;
+    size_t len = 0;
+    /* A memory stream grows as needed; the length is checked at the end. */
+    FILE *out = tmpl != NULL ? open_memstream(&url, &len) : NULL;
     const char *p = tmpl, *open;
 
-    if (tmpl == NULL) {
-        snprintf(errstr, errstr_size, "no URL template");
+    if (out == NULL) {
+        snprintf(errstr, errstr_size, tmpl == NULL ? "no URL template" : "out of memory");
         goto fail;
     }
     while ((open = strstr(p, "{{")) != NULL) {
         const char *close = strstr(open + 2, "}}");
-        if (rc_lk_put(&b, p, (size_t)(open - p)))
-            goto too_long;
+        fwrite(p, 1, (size_t)(open - p), out);
         if (close == NULL) {
             snprintf(errstr, errstr_size, "placeholder at offset %zu is not closed with }}", (size_t)(open - tmpl));
             goto fail;
@@ -160,16 +137,25 @@ char *rc_lookup_url(const char *tmpl, const char *handle, const char *platform, 
             snprintf(errstr, errstr_size, "the post has no %s for {{%s}}", names[k], names[k]);
             goto fail;
         }
-        if (rc_lk_put_escaped(&b, values[k]))
-            goto too_long;
+        rc_lk_put_escaped(out, values[k]);
         p = close + 2;
     }
-    if (rc_lk_put(&b, p, strlen(p)) == 0 && b.p != NULL)
-        return b.p;
-too_long:
-    snprintf(errstr, errstr_size, "URL longer than %d bytes (or out of memory)", RC_LK_URL_MAX);
+    fputs(p, out);
+    if (fclose(out) != 0 || url == NULL) {
+        out = NULL;
+        snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
+    out = NULL;
+    if (len > RC_LK_URL_MAX) {
+        snprintf(errstr, errstr_size, "URL longer than %d bytes", RC_LK_URL_MAX);
+        goto fail;
+    }
+    return url;
 fail:
-    free(b.p);
+    if (out != NULL)
+        fclose(out);
+    free(url);
     return NULL;
 }
 
