@@ -9,6 +9,7 @@
 
 #include "analyse.h"
 #include "analysers/text.h"
+#include "util.h"
 
 struct rc_analysers {
     size_t n;
@@ -168,6 +169,8 @@ json_t *rc_analyse_customer(const rc_analysers_t *an, json_t *post, const rc_cus
     a.language_source = "undetermined";
     a.language_supported = 1;
     a.customer = customer != NULL ? customer : &no_lookup;
+    if (rc_rfc3339_epoch(now_rfc3339, &a.now) != 0)
+        a.now = 0;
     a.redactions = json_array();
     a.urgency_reasons = json_array();
     a.entities = empty_entities();

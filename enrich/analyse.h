@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -42,6 +43,10 @@ typedef struct rc_analysis {
     /* The customer lookup's result, never NULL inside rc_analyse() (status
      * "disabled" when no lookup is configured) (borrowed). */
     const rc_customer_t *customer;
+    /* The analysis time (enriched_at) in Unix seconds, from rc_analyse()'s
+     * "now_rfc3339"; 0 when it does not parse. Analysers use this, never the
+     * clock, so a result depends only on its inputs. */
+    int64_t now;
     /* post.text with personal data replaced (the privacy analyser): what
      * tickets and alerts show. NULL means nothing was redacted (owned,
      * malloc'd). */
