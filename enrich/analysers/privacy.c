@@ -293,30 +293,39 @@ typedef struct {
     size_t glen[4]; /* the first four groups' lengths */
     size_t min_later; /* the shortest group after the first (0 if one group) */
     int all_four;     /* every group has 4 digits */
+    int one_digit;    /* every digit is the same ("3333333333", "0000 0000 ...") */
     int plus, paren, bad;
     unsigned seps;  /* bit 0 ' ', bit 1 '-', bit 2 '.' */
     char digits[20];
 } rc_run_t;
 
-static void summarise(const unsigned char *t, const rc_groups_t *gs, size_t s, size_t e, rc_run_t *r) {
+static void summary_start(rc_run_t *r) {
     memset(r, 0, sizeof(*r));
     r->all_four = 1;
-    for (size_t k = s; k <= e; k++) {
-        const rc_group_t *g = &gs->g[k];
-        if (k > s && (r->min_later == 0 || g->ndigits < r->min_later))
+    r->one_digit = 1;
+}
+
+/* Adds the next group "g" of the stretch to its summary "r". */
+static void summary_add(rc_run_t *r, const unsigned char *t, const rc_group_t *g) {
+    if (r->ngroups > 0) {
+        if (r->min_later == 0 || g->ndigits < r->min_later)
             r->min_later = g->ndigits;
-        r->all_four &= g->ndigits == 4;
-        if (r->ngroups < 4)
-            r->glen[r->ngroups] = g->ndigits;
-        r->ngroups++;
-        r->plus |= g->plus;
-        r->paren |= g->paren;
-        r->bad |= g->bad;
-        if (k > s)
-            r->seps |= g->sep == ' ' ? 1u : g->sep == '-' ? 2u : g->sep == '.' ? 4u : 0u;
-        for (size_t b = g->start; b < g->end; b++)
-            if (is_digit(t[b]) && r->ndigits++ < 19)
-                r->digits[r->ndigits - 1] = (char)t[b];
+        r->seps |= g->sep == ' ' ? 1u : g->sep == '-' ? 2u : g->sep == '.' ? 4u : 0u;
+    }
+    r->all_four &= g->ndigits == 4;
+    if (r->ngroups < 4)
+        r->glen[r->ngroups] = g->ndigits;
+    r->ngroups++;
+    r->plus |= g->plus;
+    r->paren |= g->paren;
+    r->bad |= g->bad;
+    for (size_t b = g->start; b < g->end; b++) {
+        if (!is_digit(t[b]))
+            continue;
+        if (r->ndigits > 0 && t[b] != (unsigned char)r->digits[0])
+            r->one_digit = 0;
+        if (r->ndigits++ < 19)
+            r->digits[r->ndigits - 1] = (char)t[b];
     }
 }
 
@@ -351,7 +360,7 @@ static int left_ok(const unsigned char *t, size_t i) {
     if (i == 0)
         return 1;
     unsigned char b = t[i - 1];
-    if (is_alnum(b) || strchr("#$/:@_=&%~\\*^", b) != NULL || currency_before(t, i))
+    if (is_alnum(b) || strchr("#$/:@_=&%~\\*^<", b) != NULL || currency_before(t, i))
         return 0;
     /* "3.5551234", "1,5551234", "12-5551234": part of a longer number */
     if ((b == '.' || b == ',' || b == '-') && i >= 2 && is_digit(t[i - 2]))
@@ -372,11 +381,12 @@ static int right_ok(const unsigned char *t, size_t len, size_t e) {
 }
 
 static int looks_like_card(const rc_run_t *r) {
-    return !r->plus && !r->paren && r->ndigits >= 13 && r->ndigits <= 19 && !(r->seps & 4) && luhn_ok(r);
+    return !r->one_digit && !r->plus && !r->paren && r->ndigits >= 13 && r->ndigits <= 19 && !(r->seps & 4) &&
+           luhn_ok(r);
 }
 
 static int looks_like_phone(const rc_run_t *r, long min_digits) {
-    if (r->ndigits < (size_t)min_digits || r->ndigits > 15)
+    if (r->ndigits < (size_t)min_digits || r->ndigits > 15 || r->one_digit)
         return 0;
     if (r->plus || r->paren)
         return 1;
@@ -422,30 +432,34 @@ static int find_in_run(const rc_privacy_conf_t *conf, const unsigned char *t, si
     for (size_t k = 0; k < gs->n && total <= 19; k++)
         total += gs->g[k].ndigits;
     while (s < gs->n) {
-        int found = 0;
+        size_t best = 0;
+        int best_kind = -1;
         if (s == 0 ? left_ok(t, run_start) : total > 19 && gs->g[s].sep == ' ') {
-            size_t far = s, digits = 0;
-            while (far < gs->n && digits + gs->g[far].ndigits <= 19)
-                digits += gs->g[far++].ndigits;
-            for (size_t e = far; e-- > s && !found;) {
+            /* Grow the stretch a group at a time (at most 19 digits),
+             * remembering the longest that reads as a card or a phone. */
+            rc_run_t r;
+            summary_start(&r);
+            for (size_t e = s; e < gs->n && r.ndigits + gs->g[e].ndigits <= 19; e++) {
+                summary_add(&r, t, &gs->g[e]);
                 if (e + 1 < gs->n ? total <= 19 || gs->g[e + 1].sep != ' ' : !right_ok(t, len, run_end))
                     continue; /* not the end of a stretch (a short run is taken whole) */
-                rc_run_t r;
-                summarise(t, gs, s, e, &r);
-                int kind = r.bad                                                   ? -1
-                           : conf->cards && looks_like_card(&r)                    ? K_CARD
+                int kind = r.bad                                                          ? -1
+                           : conf->cards && looks_like_card(&r)                           ? K_CARD
                            : conf->phones && looks_like_phone(&r, conf->phone_min_digits) ? K_PHONE
-                                                                                   : -1;
+                                                                                          : -1;
                 if (kind >= 0) {
-                    if (spans_add(sp, gs->g[s].start, gs->g[e].end, kind) != 0)
-                        return -1;
-                    s = e + 1;
-                    found = 1;
+                    best = e;
+                    best_kind = kind;
                 }
             }
         }
-        if (!found)
+        if (best_kind < 0) {
             s++;
+            continue;
+        }
+        if (spans_add(sp, gs->g[s].start, gs->g[best].end, best_kind) != 0)
+            return -1;
+        s = best + 1;
     }
     return 0;
 }

@@ -121,6 +121,7 @@ static void test_privacy_flight_order_gate_numbers_dates_times_and_prices_are_ke
     kept("up 2500000% this year");
     kept("https://example.com/track?id=5551234567&ref=4111111111111111");
     kept("status/1992006524060666976");
+    kept("HAPPY BDAY <33333333333333 and 7777777777 and 0000 0000 0000 0000");
 }
 
 static void test_privacy_card_numbers_that_pass_luhn_are_redacted(void **state) {
