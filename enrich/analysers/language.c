@@ -44,6 +44,7 @@
 #include <textcat.h>
 
 #include "analyse.h"
+#include "util.h"
 
 #ifndef RC_EXTTEXTCAT_DATADIR
 #define RC_EXTTEXTCAT_DATADIR "/usr/share/libexttextcat"
@@ -273,31 +274,6 @@ out:
  * Text preparation
  * ------------------------------------------------------------------------- */
 
-/* Decodes one UTF-8 character at "s" into *cp; returns its length, or 1
- * with *cp = 0xFFFD for a malformed byte (never reads past a NUL). */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp) {
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    size_t n = s[0] >= 0xF0 && s[0] < 0xF5 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
-    if (n == 0)
-        goto bad;
-    uint32_t c = s[0] & (0x7F >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            goto bad;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) || (c >= 0xD800 && c < 0xE000))
-        goto bad;
-    *cp = c;
-    return n;
-bad:
-    *cp = 0xFFFD;
-    return 1;
-}
-
 static size_t utf8_put(uint32_t c, char *o) {
     if (c < 0x80) {
         o[0] = (char)c;
@@ -371,6 +347,7 @@ static int starts_url(const char *s) {
  * length; *letters is the number of letters written. */
 static size_t clean_text(const char *text, char *out, size_t *letters) {
     const unsigned char *p = (const unsigned char *)text;
+    const unsigned char *end = p + strlen(text);
     size_t n = 0;
     int word_start = 1; /* at the start of the text or after a space */
     *letters = 0;
@@ -390,7 +367,9 @@ static size_t clean_text(const char *text, char *out, size_t *letters) {
         }
         word_start = 0;
         uint32_t c;
-        size_t len = utf8_next(p, &c);
+        size_t len = rc_utf8_decode(p, end, &c);
+        if (len == 0 || c > 0x10FFFF || (c >= 0xD800 && c < 0xE000))
+            c = 0xFFFD, len = len > 0 ? len : 1; /* a malformed byte is not a letter */
         p += len;
         if (c == 0x2019)
             c = '\'';

@@ -36,6 +36,7 @@
 #include <strings.h>
 
 #include "analyse.h"
+#include "util.h"
 
 typedef struct rc_privacy_conf {
     int enabled, emails, phones, cards;
@@ -66,29 +67,12 @@ static const rc_config_entry_t privacy_table[] = {
     RC_CONFIG_END};
 #undef OFF
 
-/* Is "s" (NUL-terminated) valid UTF-8 without control characters? */
-static int clean_utf8(const unsigned char *s) {
-    while (*s != '\0') {
-        if (*s < 0x20 || *s == 0x7F)
+/* Is "s" valid UTF-8 without control characters? */
+static int clean_utf8(const char *s) {
+    for (const char *p = s; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F)
             return 0;
-        if (*s < 0x80) {
-            s++;
-            continue;
-        }
-        size_t n = *s >= 0xC2 && *s < 0xE0 ? 2 : *s >= 0xE0 && *s < 0xF0 ? 3 : *s >= 0xF0 && *s < 0xF5 ? 4 : 0;
-        if (n == 0)
-            return 0;
-        uint32_t c = *s & (0x7F >> n);
-        for (size_t i = 1; i < n; i++) {
-            if ((s[i] & 0xC0) != 0x80)
-                return 0;
-            c = (c << 6) | (s[i] & 0x3F);
-        }
-        if ((n == 3 && (c < 0x800 || (c >= 0xD800 && c < 0xE000))) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)))
-            return 0;
-        s += n;
-    }
-    return 1;
+    return rc_utf8_valid(s, strlen(s));
 }
 
 static int privacy_init(void **statep, const void *confp, char *errstr, size_t errstr_size) {
@@ -96,7 +80,7 @@ static int privacy_init(void **statep, const void *confp, char *errstr, size_t e
     *statep = NULL;
     for (int k = 0; k < K_COUNT; k++) {
         const char *r = conf->repl[k] != NULL ? conf->repl[k] : "";
-        if (strlen(r) > RC_PRIVACY_MAX_REPLACEMENT || !clean_utf8((const unsigned char *)r)) {
+        if (strlen(r) > RC_PRIVACY_MAX_REPLACEMENT || !clean_utf8(r)) {
             snprintf(errstr, errstr_size, "replacement.%s: at most %d bytes of UTF-8 text without control characters",
                      kind_names[k], RC_PRIVACY_MAX_REPLACEMENT);
             return -1;
@@ -122,18 +106,28 @@ typedef struct {
     size_t n, cap;
 } rc_spans_t;
 
+/* Makes room for one more element in "arr", an array of "n" elements that
+ * starts in inline storage ("inline_buf") and moves to the heap when it
+ * outgrows it. Returns the array (moved or not), or NULL if out of memory
+ * ("arr" is then unchanged). */
+static void *grow(void *arr, const void *inline_buf, size_t n, size_t *cap, size_t elem) {
+    if (n < *cap)
+        return arr;
+    void *bigger = malloc(*cap * 2 * elem);
+    if (bigger == NULL)
+        return NULL;
+    memcpy(bigger, arr, n * elem);
+    if (arr != inline_buf)
+        free(arr);
+    *cap *= 2;
+    return bigger;
+}
+
 static int spans_add(rc_spans_t *sp, size_t start, size_t end, int kind) {
-    if (sp->n == sp->cap) {
-        size_t cap = sp->cap * 2;
-        rc_span_t *s = malloc(cap * sizeof(*s));
-        if (s == NULL)
-            return -1;
-        memcpy(s, sp->s, sp->n * sizeof(*s));
-        if (sp->s != sp->inline_s)
-            free(sp->s);
-        sp->s = s;
-        sp->cap = cap;
-    }
+    rc_span_t *s = grow(sp->s, sp->inline_s, sp->n, &sp->cap, sizeof(*s));
+    if (s == NULL)
+        return -1;
+    sp->s = s;
     sp->s[sp->n++] = (rc_span_t){start, end, kind};
     return 0;
 }
@@ -231,17 +225,10 @@ typedef struct {
 } rc_groups_t;
 
 static int groups_add(rc_groups_t *gs, const rc_group_t *g) {
-    if (gs->n == gs->cap) {
-        size_t cap = gs->cap * 2;
-        rc_group_t *ng = malloc(cap * sizeof(*ng));
-        if (ng == NULL)
-            return -1;
-        memcpy(ng, gs->g, gs->n * sizeof(*ng));
-        if (gs->g != gs->inline_g)
-            free(gs->g);
-        gs->g = ng;
-        gs->cap = cap;
-    }
+    rc_group_t *a = grow(gs->g, gs->inline_g, gs->n, &gs->cap, sizeof(*a));
+    if (a == NULL)
+        return -1;
+    gs->g = a;
     gs->g[gs->n++] = *g;
     return 0;
 }

@@ -21,32 +21,11 @@
 #include <string.h>
 
 #include "analyse.h"
+#include "util.h"
 
 static const rc_analyser_t *privacy;
 static void *states[16];
 static void *confs[16];
-
-static int valid_utf8(const unsigned char *s) {
-    while (*s) {
-        size_t n = *s < 0x80                   ? 1
-                   : *s >= 0xC2 && *s < 0xE0   ? 2
-                   : *s >= 0xE0 && *s < 0xF0   ? 3
-                   : *s >= 0xF0 && *s < 0xF5   ? 4
-                                               : 0;
-        if (n == 0)
-            return 0;
-        uint32_t c = *s & (0x7F >> n);
-        for (size_t i = 1; i < n; i++) {
-            if ((s[i] & 0xC0) != 0x80)
-                return 0;
-            c = (c << 6) | (s[i] & 0x3F);
-        }
-        if ((n == 3 && (c < 0x800 || (c >= 0xD800 && c < 0xE000))) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)))
-            return 0;
-        s += n;
-    }
-    return 1;
-}
 
 /* One analyser state per switch combination (bits 0-2) and minimum (bit
  * 3: 7 or 10), set up once. */
@@ -121,8 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!found)
             abort();
     }
-    if (a.redacted_text != NULL && valid_utf8((const unsigned char *)text) &&
-        !valid_utf8((const unsigned char *)a.redacted_text))
+    if (a.redacted_text != NULL && rc_utf8_valid(text, strlen(text)) &&
+        !rc_utf8_valid(a.redacted_text, strlen(a.redacted_text)))
         abort();
 
     free(a.redacted_text);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "analyse.h"
+#include "util.h"
 
 #include "analysers_fixture.h"
 
@@ -199,20 +200,6 @@ static void test_privacy_config_errors_name_file_and_line(void **state) {
     }
 }
 
-/* Is "s" valid UTF-8? */
-static int valid_utf8(const unsigned char *s) {
-    while (*s) {
-        size_t n = *s < 0x80 ? 1 : *s >= 0xC2 && *s < 0xE0 ? 2 : *s >= 0xE0 && *s < 0xF0 ? 3 : *s >= 0xF0 && *s < 0xF5 ? 4 : 0;
-        if (n == 0)
-            return 0;
-        for (size_t i = 1; i < n; i++)
-            if ((s[i] & 0xC0) != 0x80)
-                return 0;
-        s += n;
-    }
-    return 1;
-}
-
 static void test_privacy_utf8_around_matches_stays_valid(void **state) {
     expect("\xe2\x98\x8e\xef\xb8\x8f+1 555 123 4567\xf0\x9f\x93\x9e", "\xe2\x98\x8e\xef\xb8\x8f[phone]\xf0\x9f\x93\x9e");
     expect("\xc2\xab" "jane@example.com\xc2\xbb", "\xc2\xab[email]\xc2\xbb");
@@ -239,7 +226,7 @@ static void test_privacy_utf8_around_matches_stays_valid(void **state) {
         json_t *e = analyse_with(NULL, text);
         const char *got = json_string_value(json_object_get(e, "redacted_text"));
         assert_non_null(got);
-        if (!valid_utf8((const unsigned char *)got))
+        if (!rc_utf8_valid(got, strlen(got)))
             fail_msg("invalid UTF-8 from \"%s\": \"%s\"", text, got);
         json_decref(e);
     }
