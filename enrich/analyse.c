@@ -50,7 +50,16 @@ rc_analysers_t *rc_analysers_new(const rc_config_t *cfg, char *errstr, size_t er
             }
         }
         if (az->init != NULL && az->init(&an->states[i], an->confs[i], why, sizeof(why)) != 0) {
-            snprintf(errstr, errstr_size, "analyser %s: %s", az->name, why);
+            /* A bad value in the section: say where the section is. */
+            char section[96], where[300] = "";
+            snprintf(section, sizeof(section), "enrich.%s", az->name);
+            const rc_node_t *node = az->config != NULL ? rc_node_get(cfg->root, section) : NULL;
+            if (node != NULL) {
+                rc_config_where(cfg, node, where, sizeof(where));
+                snprintf(errstr, errstr_size, "%skey '%s': %s", where, section, why);
+            } else {
+                snprintf(errstr, errstr_size, "analyser %s: %s", az->name, why);
+            }
             /* The analysers up to this one have a conf; this one's state is
              * whatever init left (destroy is safe on it or on NULL). */
             an->n = i + 1;

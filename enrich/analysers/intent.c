@@ -158,6 +158,8 @@ static size_t array_size(const json_t *entities, const char *key) {
 }
 
 static int intent_run(const void *state, rc_analysis_t *a, char *errstr, size_t errstr_size) {
+    if (!a->language_supported)
+        return 0; /* the cue lists are English: another language stays "other", not guessed */
     rc_words_t local;
     const rc_words_t *ws = rc_words_of(a, &local);
     int rc = -1;

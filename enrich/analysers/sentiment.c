@@ -12,6 +12,8 @@ static int sentiment_init(void **statep, const void *conf, char *errstr, size_t 
 }
 
 static int sentiment_run(const void *state, rc_analysis_t *a, char *errstr, size_t errstr_size) {
+    if (!a->language_supported)
+        return 0; /* VADER reads English: another language stays neutral, not guessed */
     rc_vader_score(state, a->text, &a->sentiment, &a->pos, &a->neu, &a->neg);
     if (a->sentiment >= 0.05)
         a->sentiment_label = "positive";
