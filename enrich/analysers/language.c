@@ -17,10 +17,10 @@
  * language_supported is 1 when the language is one of
  * enrich.language.supported; sentiment and intent leave a post in another
  * language neutral / "other" rather than read it with English cue lists. An
- * undetermined post counts as supported unless exttextcat's candidates were
- * all unsupported languages ("es" or "pt", say): most short posts to a
- * brand are in its own language, and the cue lists find nothing in a few
- * foreign words anyway.
+ * undetermined post (too short, or several candidates) counts as supported:
+ * most short posts to a brand are in its own language, exttextcat often
+ * names only foreign candidates for a short English question, and the cue
+ * lists find nothing in a few foreign words anyway.
  *
  * Cost: exttextcat spends ~40 us on any text (it builds the text's
  * fingerprint in a 64 KiB hash table per call) plus a few us per loaded
@@ -452,7 +452,11 @@ static int language_run(const void *state, rc_analysis_t *a, char *errstr, size_
         any_supported |= is_supported(st, cands[i].name);
     }
     if (!same) {
-        undetermined(a, any_supported);
+        /* Ambiguous: not guessed, and still read by the rules: short
+         * English posts ("do you deliver on Sundays?") often get only
+         * foreign candidates, and the cue lists find nothing in a few
+         * foreign words anyway. */
+        undetermined(a, 1);
         return 0;
     }
     snprintf(a->language, sizeof(a->language), "%s", cands[0].name);

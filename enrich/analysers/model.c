@@ -94,7 +94,9 @@ static int model_run(const void *state, rc_analysis_t *a, char *errstr, size_t e
     (void)errstr;
     (void)errstr_size;
 
-    if (st == NULL)
+    /* Trained on the languages the user labelled; like the rules, it does
+     * not guess at a language enrich.language does not list as supported. */
+    if (st == NULL || !a->language_supported)
         return 0;
     rc_model_predict_heads(st->m, a->text, best, prob);
     for (int h = 0; h < RC_MODEL_NHEADS; h++) {

@@ -547,7 +547,7 @@ static void test_model_analyser_start_fails_on_a_bad_model(void **state) {
     path_of(path, sizeof(path), "nothing-here.model");
     snprintf(yaml, sizeof(yaml), "enrich:\n  model:\n    path: %s\n", path);
     assert_null(analysers_with(yaml, errstr, sizeof(errstr)));
-    assert_non_null(strstr(errstr, "analyser model"));
+    assert_non_null(strstr(errstr, "key 'enrich.model'"));
     assert_non_null(strstr(errstr, path));
     assert_non_null(strstr(errstr, "No such file"));
     /* Not a model. */
