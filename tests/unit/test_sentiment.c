@@ -187,6 +187,102 @@ static void test_vader_long_text_uses_the_heap_path(void **state) {
     assert_true(c > 0.99);
 }
 
+/* The compound score of a raw valence sum, rounded as rc_vader_score()
+ * reports it: the rule tests below compute by hand what each rule does to
+ * lexicon valences (good 1.9, bad -2.5, bomb -2.2, kiss 1.8, death -2.9,
+ * kind 2.4, doubt -1.5, no -1.2, ":)" 2.0, ":(" -1.9) and compare exactly. */
+static double norm(double sum) {
+    return round(sum / sqrt(sum * sum + 15.0) * 1e4) / 1e4;
+}
+
+static void assert_compound(const char *text, double sum) {
+    double got = compound(text), want = norm(sum);
+    if (fabs(got - want) > 1e-9)
+        fail_msg("\"%s\": compound %.4f, want %.4f (valence sum %.5f)", text, got, want, sum);
+}
+
+static void test_vader_lexicon_word_scores_its_mean_valence(void **state) {
+    assert_compound("good", 1.9);
+    assert_compound("the film was bad", -2.5);
+    /* later lexicon lines win, as in a dictionary built line by line
+     * ("lol" is listed as 2.9 and again as 1.8) */
+    assert_compound("lol", 1.8);
+}
+
+static void test_vader_negation_scales_by_minus_0_74_up_to_three_words_back(void **state) {
+    assert_compound("not good", 1.9 * -0.74);
+    assert_compound("isn't good", 1.9 * -0.74);    /* any "n't" word */
+    assert_compound("it is not very good", (1.9 + 0.293) * -0.74);
+    assert_compound("not at all the good", 1.9); /* four words back: too far */
+}
+
+static void test_vader_never_so_and_never_this_intensify_rather_than_negate(void **state) {
+    assert_compound("never good", 1.9 * -0.74);
+    assert_compound("never this good", 1.9 * 1.25);
+    assert_compound("never so good", (1.9 + 0.293) * 1.25);
+}
+
+static void test_vader_without_doubt_is_not_a_negation(void **state) {
+    /* "without" negates "doubt" (-1.5) but not the word after the pair */
+    assert_compound("without doubt good", 1.9 + -1.5 * -0.74);
+    assert_compound("without much good", 1.9 * -0.74);
+}
+
+static void test_vader_no_negates_the_next_lexicon_word_instead_of_scoring(void **state) {
+    assert_compound("no", -1.2);
+    assert_compound("no good", 1.9 * -0.74);
+}
+
+static void test_vader_special_case_idioms_replace_the_valence(void **state) {
+    assert_compound("that show was the bomb", 3.0);
+    /* both lexicon words of "kiss of death" take the idiom's valence */
+    assert_compound("it was the kiss of death", -1.5 * 2);
+    /* the reference only checks idioms with three words before the word */
+    assert_compound("the bomb", -2.2);
+}
+
+static void test_vader_kind_of_dampens_and_scores_nothing_itself(void **state) {
+    assert_compound("it is kind of good", 1.9 - 0.293);
+    assert_compound("it is kind", 2.4);
+    assert_compound("it is kinda good", 1.9 - 0.293);
+}
+
+static void test_vader_least_negates_except_at_least_and_very_least(void **state) {
+    assert_compound("least good", 1.9 * -0.74);
+    assert_compound("the least good", 1.9 * -0.74);
+    assert_compound("at least good", 1.9);
+    assert_compound("very least good", 1.9 + 0.293 * 0.95);
+}
+
+static void test_vader_all_caps_word_and_booster_add_0_733_in_mixed_case(void **state) {
+    assert_compound("the food was GOOD", 1.9 + 0.733);
+    assert_compound("the food was VERY good", 1.9 + 0.293 + 0.733);
+    assert_compound("the food was BAD", -2.5 - 0.733);
+    assert_compound("THE FOOD WAS GOOD", 1.9); /* all caps: nothing stands out */
+}
+
+static void test_vader_but_halves_before_and_multiplies_after_by_1_5(void **state) {
+    assert_compound("good but bad", 1.9 * 0.5 - 2.5 * 1.5);
+    assert_compound("good BUT bad", 1.9 * 0.5 - 2.5 * 1.5);
+    /* only the first "but" splits */
+    assert_compound("good but bad but good", 1.9 * 0.5 - 2.5 * 1.5 + 1.9 * 1.5);
+}
+
+static void test_vader_question_marks_add_0_18_each_from_two_capped_at_0_96(void **state) {
+    assert_compound("good?", 1.9);
+    assert_compound("good??", 1.9 + 2 * 0.18);
+    assert_compound("good???", 1.9 + 3 * 0.18);
+    assert_compound("good????", 1.9 + 0.96);
+    assert_compound("bad???", -2.5 - 3 * 0.18);
+    assert_compound("good!!??", 1.9 + 2 * 0.292 + 2 * 0.18);
+}
+
+static void test_vader_emoticons_score_as_lexicon_tokens(void **state) {
+    assert_compound(":)", 2.0);
+    assert_compound(":(", -1.9);
+    assert_compound("thanks :)", 1.9 + 2.0);
+}
+
 static void test_sentiment_analyser_labels_by_thresholds(void **state) {
     char errstr[256];
     rc_analysers_t *an = rc_analysers_new(NULL, errstr, sizeof(errstr));
@@ -223,6 +319,18 @@ int main(void) {
         cmocka_unit_test(test_vader_least_negates_but_at_least_does_not),
         cmocka_unit_test(test_vader_empty_and_wordless_text_score_zero),
         cmocka_unit_test(test_vader_long_text_uses_the_heap_path),
+        cmocka_unit_test(test_vader_lexicon_word_scores_its_mean_valence),
+        cmocka_unit_test(test_vader_negation_scales_by_minus_0_74_up_to_three_words_back),
+        cmocka_unit_test(test_vader_never_so_and_never_this_intensify_rather_than_negate),
+        cmocka_unit_test(test_vader_without_doubt_is_not_a_negation),
+        cmocka_unit_test(test_vader_no_negates_the_next_lexicon_word_instead_of_scoring),
+        cmocka_unit_test(test_vader_special_case_idioms_replace_the_valence),
+        cmocka_unit_test(test_vader_kind_of_dampens_and_scores_nothing_itself),
+        cmocka_unit_test(test_vader_least_negates_except_at_least_and_very_least),
+        cmocka_unit_test(test_vader_all_caps_word_and_booster_add_0_733_in_mixed_case),
+        cmocka_unit_test(test_vader_but_halves_before_and_multiplies_after_by_1_5),
+        cmocka_unit_test(test_vader_question_marks_add_0_18_each_from_two_capped_at_0_96),
+        cmocka_unit_test(test_vader_emoticons_score_as_lexicon_tokens),
         cmocka_unit_test(test_sentiment_analyser_labels_by_thresholds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
