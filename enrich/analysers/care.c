@@ -44,6 +44,11 @@ enum {
     T_TIMES,                    /* "times" after a number */
     T_EVERY,                    /* "every" before a number and a unit */
     T_INTENSIFIER,              /* "very", "so", "truly" before a praise word: sarcasm with a problem */
+    T_PRAISE_WORD,              /* "great", "wow", "thanks": sarcastic before a problem */
+    T_POLITE_ASK,               /* courtesy that asks: "please", "kindly" */
+    T_THANKS,                   /* courtesy that is also a sarcastic opener: "thanks" */
+    T_COURTESY,                 /* other courtesy: "happy to", "i'd like", "help" */
+    T_ASK,                      /* asks without courtesy: "can you", "could i" */
     T_IDIOM,                    /* phrases that hold a cue but mean nothing ("still not enough") */
 };
 
@@ -207,18 +212,43 @@ static const rc_phrase_def_t care_defs[] = {
     {"very", T_INTENSIFIER}, {"so", T_INTENSIFIER}, {"truly", T_INTENSIFIER}, {"really", T_INTENSIFIER},
     {"how", T_INTENSIFIER},
     {"still not enough", T_IDIOM}, {"late checkout", T_IDIOM}, {"late check", T_IDIOM}, {"no questions asked", T_IDIOM},
+    {"great", T_PRAISE_WORD}, {"fantastic", T_PRAISE_WORD}, {"wonderful", T_PRAISE_WORD},
+    {"brilliant", T_PRAISE_WORD}, {"lovely", T_PRAISE_WORD}, {"perfect", T_PRAISE_WORD}, {"awesome", T_PRAISE_WORD},
+    {"amazing", T_PRAISE_WORD}, {"fabulous", T_PRAISE_WORD}, {"superb", T_PRAISE_WORD}, {"excellent", T_PRAISE_WORD},
+    {"cool", T_PRAISE_WORD}, {"nice", T_PRAISE_WORD}, {"sure", T_PRAISE_WORD}, {"wow", T_PRAISE_WORD},
+    {"terrific", T_PRAISE_WORD}, {"love", T_PRAISE_WORD}, 
+    {"splendid", T_PRAISE_WORD}, {"yay", T_PRAISE_WORD}, {"generous", T_PRAISE_WORD},
+    {"helpful", T_PRAISE_WORD}, {"authentic", T_PRAISE_WORD}, {"stellar", T_PRAISE_WORD}, {"smart", T_PRAISE_WORD},
     {"another", T_ANOTHER}, {"again", T_AGAIN}, {"still", T_STILL}, {"times", T_TIMES}, {"every", T_EVERY},
+    /* courtesy: one block, in the order of the bits of rc_care_found_t.courtesy */
+    {"please", T_POLITE_ASK}, {"pls", T_POLITE_ASK}, {"plz", T_POLITE_ASK}, {"kindly", T_POLITE_ASK},
+    {"thanks", T_THANKS}, {"thank", T_THANKS}, {"thx", T_THANKS}, {"ty", T_THANKS}, {"cheers", T_THANKS},
+    {"appreciate", T_COURTESY}, {"appreciated", T_COURTESY}, {"help", T_COURTESY}, {"i'd like", T_COURTESY},
+    {"would like", T_COURTESY}, {"happy to", T_COURTESY}, {"make sure", T_COURTESY}, {"free", T_COURTESY},
+    {"hope", T_COURTESY}, {"hoping", T_COURTESY}, {"ok", T_COURTESY}, {"okay", T_COURTESY}, {"yes", T_COURTESY},
+    {"can you", T_ASK}, {"could you", T_ASK}, {"would you", T_ASK}, {"can someone", T_ASK},
+    {"could someone", T_ASK}, {"can i", T_ASK}, {"can we", T_ASK}, {"could i", T_ASK}, {"dm me", T_ASK},
+    {"let me know", T_ASK}, {"i need", T_ASK}, {"we need", T_ASK},
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 struct rc_care {
     rc_phrases_t *phrases;
+    size_t courtesy_first, courtesy_n; /* the courtesy block of care_defs */
 };
+
+static int is_courtesy(int tag) {
+    return tag == T_POLITE_ASK || tag == T_THANKS || tag == T_COURTESY;
+}
 
 static const char *const family_names[RC_CARE_FAMILIES] = {
     "hold", "waiting", "no_reply", "repeat", "late", "expectation", "where", "failure", "sarcasm", "quoted",
 };
+
+const char *rc_care_courtesy_phrase(const rc_care_t *c, size_t k) {
+    return k < c->courtesy_n ? care_defs[c->courtesy_first + k].text : NULL;
+}
 
 const char *rc_care_family_name(int family) {
     return family >= 0 && family < RC_CARE_FAMILIES ? family_names[family] : "?";
@@ -232,14 +262,16 @@ static const char *const wait_before[] = {
 static const char *const late_after[] = {
     "late", "delayed", "delay", "ago", "later", "overdue", "behind", "since", "queue", "wait", "waiting", "now", NULL,
 };
-static const char *const openers[] = {
-    "great", "fantastic", "wonderful", "brilliant", "lovely", "perfect", "awesome", "amazing", "fabulous", "superb",
-    "excellent", "cool", "nice", "sure", "wow", "terrific", "love", "thanks", "thx", "ty", "splendid", "yay", NULL,
-};
 
 /* U+1F643 upside-down face, U+1F644 face with rolling eyes, U+1F612
  * unamused face: the eye-roll that marks the words around it as ironic. */
-static const char *const eye_roll[] = {"\xf0\x9f\x99\x83", "\xf0\x9f\x99\x84", "\xf0\x9f\x98\x92", NULL};
+static int has_eye_roll(const char *text) {
+    for (const char *p = text; (p = strchr(p, '\xf0')) != NULL; p++) {
+        if (!strncmp(p, "\xf0\x9f\x99\x83", 4) || !strncmp(p, "\xf0\x9f\x99\x84", 4) || !strncmp(p, "\xf0\x9f\x98\x92", 4))
+            return 1;
+    }
+    return 0;
+}
 
 rc_care_t *rc_care_new(char *errstr, size_t errstr_size) {
     rc_care_t *c = calloc(1, sizeof(*c));
@@ -251,6 +283,18 @@ rc_care_t *rc_care_new(char *errstr, size_t errstr_size) {
     if (c->phrases == NULL) {
         rc_care_destroy(c);
         return NULL;
+    }
+    /* The courtesy bits number the entries of one block. */
+    for (size_t k = 0; k < ARRAY_LEN(care_defs); k++) {
+        if (!is_courtesy(care_defs[k].tag))
+            continue;
+        if (c->courtesy_n == 0)
+            c->courtesy_first = k;
+        if (k != c->courtesy_first + c->courtesy_n++ || c->courtesy_n > 32) {
+            snprintf(errstr, errstr_size, "care cues: the courtesy phrases must be one block of at most 32");
+            rc_care_destroy(c);
+            return NULL;
+        }
     }
     return c;
 }
@@ -327,6 +371,11 @@ static int is_alnum(unsigned char ch) {
 static int has_short_quote(const char *text, size_t from, size_t to) {
     const unsigned char *start = (const unsigned char *)text, *p = start + from, *end = start + to;
     while (p < end) {
+        /* Jump to the next byte that can start a quotation mark. */
+        const char *next = strpbrk((const char *)p, "\"'\xe2");
+        if (next == NULL || (const unsigned char *)next >= end)
+            return 0;
+        p = (const unsigned char *)next;
         size_t len;
         int mark = quote_mark(p, end, &len);
         int dbl = mark == Q_DOUBLE || mark == Q_DOUBLE_OPEN;
@@ -353,11 +402,12 @@ static int has_short_quote(const char *text, size_t from, size_t to) {
 
 /* Does the post open with a praise word and a pause ("Great, ...", "Wow
  * @Bank, ...")? */
-static int praise_opener(const rc_words_t *ws) {
+static int praise_opener(const rc_care_t *c, const rc_words_t *ws) {
     size_t f = 0;
     while (f < ws->n && ws->w[f].kind != RC_WORD_PLAIN)
         f++;
-    if (f >= ws->n || f > 1 || !rc_word_in(ws->w[f].low, openers))
+    int tag = f < ws->n ? tag_at(c, ws, f) : -1;
+    if (f > 1 || (tag != T_PRAISE_WORD && tag != T_THANKS))
         return 0;
     char after = rc_words_after(ws, f);
     if (after == ',' || after == '!' || after == '.' || after == ':' || after == ';')
@@ -373,23 +423,44 @@ static int praise_opener(const rc_words_t *ws) {
     return 0;
 }
 
-void rc_care_scan(const rc_care_t *c, const rc_words_t *ws, size_t from, size_t to, rc_care_found_t *out) {
-    uint32_t fam = 0;
-    unsigned events = 0;
-    size_t last_negator = (size_t)-1;
-    int again = 0, cond_sarcasm = 0;
+/* What one side of the split has found so far. */
+typedef struct care_acc {
+    uint32_t fam;
+    unsigned events;
+    int again, cond_sarcasm;
+} care_acc_t;
 
-    if (to > ws->n)
-        to = ws->n;
-    for (size_t i = from; i < to;) {
+/* The families that depend on the rest of the post (see the top). */
+static uint32_t care_finish(const care_acc_t *acc, int quoted, int eye_rolls, int opener) {
+    uint32_t fam = acc->fam;
+    if (acc->again && (acc->events > 0 || (fam & RC_CARE_BIT(RC_CARE_FAILURE))))
+        fam |= RC_CARE_BIT(RC_CARE_REPEAT);
+    if (quoted)
+        fam |= RC_CARE_BIT(RC_CARE_QUOTED);
+    /* Irony needs something to be ironic about. */
+    int problem = acc->events > 0 || (fam & ~RC_CARE_BIT(RC_CARE_SARCASM)) != 0;
+    if (problem && (acc->cond_sarcasm || eye_rolls || opener))
+        fam |= RC_CARE_BIT(RC_CARE_SARCASM);
+    return fam;
+}
+
+void rc_care_scan(const rc_care_t *c, const rc_words_t *ws, size_t split, rc_care_found_t *out) {
+    care_acc_t acc[2]; /* [0] the whole post, [1] from word "split" on */
+    memset(acc, 0, sizeof(acc));
+    uint32_t courtesy = 0;
+    int asks = strchr(ws->text, '?') != NULL;
+    size_t last_negator = (size_t)-1;
+
+    for (size_t i = 0; i < ws->n;) {
         size_t nw = 1;
         int k = rc_phrases_match(c->phrases, ws, i, &nw);
         int tag = k >= 0 ? care_defs[k].tag : -1;
+        uint32_t bit = 0;
+        care_acc_t now = {0};
         if (tag >= 0 && tag < RC_CARE_FAMILIES) {
-            fam |= RC_CARE_BIT(tag);
+            bit = RC_CARE_BIT(tag);
         } else if (tag == T_EVENT) {
-            if (last_negator == (size_t)-1 || i - last_negator > 3)
-                events++;
+            now.events = last_negator == (size_t)-1 || i - last_negator > 3;
         } else if (tag == T_NEGATOR) {
             last_negator = i;
         } else if (tag == T_UNIT || tag == T_UNIT_LONG) {
@@ -403,45 +474,51 @@ void rc_care_scan(const rc_care_t *c, const rc_words_t *ws, size_t from, size_t 
                           (tag == T_UNIT && tag_at(c, ws, before) == T_FOR));
             int lateness = (num || plural) && word_is(ws, i + nw, late_after);
             if (waited || lateness)
-                fam |= RC_CARE_BIT(RC_CARE_LATE);
+                bit |= RC_CARE_BIT(RC_CARE_LATE);
             if (num && i >= 2 && tag_at(c, ws, i - 2) == T_EVERY)
-                fam |= RC_CARE_BIT(RC_CARE_REPEAT);
+                bit |= RC_CARE_BIT(RC_CARE_REPEAT);
         } else if (tag == T_ANOTHER) {
             int next = tag_at(c, ws, i + 1);
             if (next == T_EVENT || next == T_UNIT || is_number(c, ws, i + 1))
-                fam |= RC_CARE_BIT(RC_CARE_REPEAT);
+                bit = RC_CARE_BIT(RC_CARE_REPEAT);
         } else if (tag == T_AGAIN) {
-            again = 1;
+            now.again = 1;
         } else if (tag == T_TIMES) {
             if (i > 0 && is_number(c, ws, i - 1))
-                fam |= RC_CARE_BIT(RC_CARE_REPEAT);
+                bit = RC_CARE_BIT(RC_CARE_REPEAT);
         } else if (tag == T_STILL) {
             if (is_quote_start(next_visible(ws, i)))
-                fam |= RC_CARE_BIT(RC_CARE_WAITING);
+                bit = RC_CARE_BIT(RC_CARE_WAITING);
         } else if (tag == T_COND_SARCASM) {
-            cond_sarcasm = 1;
+            now.cond_sarcasm = 1;
         } else if (tag == T_INTENSIFIER) {
-            if (word_is(ws, i + 1, openers))
-                cond_sarcasm = 1;
+            int next = tag_at(c, ws, i + 1);
+            now.cond_sarcasm = next == T_PRAISE_WORD || next == T_THANKS;
+        } else if (is_courtesy(tag) || tag == T_ASK) {
+            if (tag != T_ASK)
+                courtesy |= 1u << ((size_t)k - c->courtesy_first);
+            asks |= tag == T_POLITE_ASK || tag == T_ASK;
+        }
+        for (int side = 0; side < (i >= split ? 2 : 1); side++) {
+            acc[side].fam |= bit;
+            acc[side].events += now.events;
+            acc[side].again |= now.again;
+            acc[side].cond_sarcasm |= now.cond_sarcasm;
         }
         i += nw;
     }
-    if (again && (events > 0 || (fam & RC_CARE_BIT(RC_CARE_FAILURE))))
-        fam |= RC_CARE_BIT(RC_CARE_REPEAT);
 
-    size_t from_byte = from == 0 ? 0 : ws->w[from - 1].off + ws->w[from - 1].len;
-    size_t to_byte = to >= ws->n ? strlen(ws->text) : ws->w[to].off;
-    if (from_byte < to_byte && has_short_quote(ws->text, from_byte, to_byte))
-        fam |= RC_CARE_BIT(RC_CARE_QUOTED);
-
-    /* Irony needs something to be ironic about. */
-    int eye_rolls = 0;
-    for (size_t e = 0; eye_roll[e] != NULL; e++)
-        eye_rolls |= strstr(ws->text, eye_roll[e]) != NULL;
-    int problem = events > 0 || (fam & ~RC_CARE_BIT(RC_CARE_SARCASM)) != 0;
-    if (problem && (cond_sarcasm || eye_rolls || (from == 0 && praise_opener(ws))))
-        fam |= RC_CARE_BIT(RC_CARE_SARCASM);
-
-    out->families = fam;
-    out->events = events;
+    int eye_rolls = has_eye_roll(ws->text);
+    size_t len = strlen(ws->text);
+    out->families = care_finish(&acc[0], has_short_quote(ws->text, 0, len), eye_rolls, praise_opener(c, ws));
+    out->events = acc[0].events;
+    out->courtesy = courtesy;
+    out->asks = asks;
+    out->families_after = 0;
+    out->events_after = 0;
+    if (split < ws->n) {
+        size_t from = split == 0 ? 0 : ws->w[split - 1].off + ws->w[split - 1].len;
+        out->families_after = care_finish(&acc[1], has_short_quote(ws->text, from, len), eye_rolls, 0);
+        out->events_after = acc[1].events;
+    }
 }

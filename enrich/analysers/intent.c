@@ -308,7 +308,7 @@ static int intent_run(const void *state, rc_analysis_t *a, char *errstr, size_t 
     cues_t c;
     scan_cues(st->phrases, ws, &c);
     rc_care_found_t care;
-    rc_care_scan(st->care, ws, 0, ws->n, &care);
+    rc_care_scan(st->care, ws, c.contrast_at < ws->n ? c.contrast_at + 1 : ws->n, &care);
 #define CUE(t) (c.count[t] > 0)
     double s = a->sentiment;
 
@@ -344,9 +344,7 @@ static int intent_run(const void *state, rc_analysis_t *a, char *errstr, size_t 
     int complaint = context && points >= 2 && (breach != 0 || why || (!asks && points > praise));
     /* After a contrast, the second half decides. */
     if (context && c.contrast_at < ws->n && (c.praise_before > 0 || c.praise_after > 0 || points > 0)) {
-        rc_care_found_t after;
-        rc_care_scan(st->care, ws, c.contrast_at + 1, ws->n, &after);
-        int problem_after = after.families != 0 || after.events > 0 || c.attitude_after || c.why_after;
+        int problem_after = care.families_after != 0 || care.events_after > 0 || c.attitude_after || c.why_after;
         if (problem_after && c.praise_after <= c.praise_before)
             complaint = 1;
         else if (!problem_after && c.praise_after > 0 && !(care.families & BREACH_FAMILIES))

@@ -28,7 +28,7 @@
  * Courtesy: in a post that asks for something (a '?', "please", "can you",
  * "I'd like", ...), the words of politeness ("please", "thanks", "kindly",
  * "help", "happy to", "I'd like", "free") are manners, not feelings; their
- * lexicon valence is taken back out of the sum, once per occurrence, so a
+ * lexicon valence is taken back out of the sum (once per phrase), so a
  * polite request reads neutral. Their valences are VADER's own, read from
  * the scorer at start-up.
  *
@@ -53,28 +53,11 @@ static const double care_valence[RC_CARE_FAMILIES] = {
 };
 
 #define VADER_ALPHA 15.0
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-enum { S_COURTESY = 0, S_ASK, S_POLITE_ASK };
-
-/* Politeness, and the words that make a post ask for something. */
-static const rc_phrase_def_t courtesy_defs[] = {
-    {"please", S_POLITE_ASK}, {"pls", S_POLITE_ASK}, {"plz", S_POLITE_ASK}, {"kindly", S_POLITE_ASK},
-    {"thanks", S_COURTESY}, {"thank", S_COURTESY}, {"thx", S_COURTESY}, {"ty", S_COURTESY},
-    {"appreciate", S_COURTESY}, {"appreciated", S_COURTESY}, {"help", S_COURTESY}, {"cheers", S_COURTESY},
-    {"i'd like", S_COURTESY}, {"would like", S_COURTESY}, {"happy to", S_COURTESY}, {"make sure", S_COURTESY},
-    {"free", S_COURTESY}, {"hope", S_COURTESY}, {"hoping", S_COURTESY}, {"ok", S_COURTESY},
-    {"okay", S_COURTESY}, {"yes", S_COURTESY},
-    {"can you", S_ASK}, {"could you", S_ASK}, {"would you", S_ASK}, {"can someone", S_ASK},
-    {"could someone", S_ASK}, {"can i", S_ASK}, {"can we", S_ASK}, {"could i", S_ASK}, {"dm me", S_ASK},
-    {"let me know", S_ASK}, {"i need", S_ASK}, {"we need", S_ASK},
-};
 
 typedef struct sentiment_state {
     rc_vader_t *vader;
     rc_care_t *care;
-    rc_phrases_t *courtesy;
-    double courtesy_valence[ARRAY_LEN(courtesy_defs)]; /* VADER's, of each phrase alone */
+    double courtesy_valence[32]; /* VADER's, of each courtesy phrase alone */
 } sentiment_state_t;
 
 static void sentiment_destroy(void *state) {
@@ -83,7 +66,6 @@ static void sentiment_destroy(void *state) {
         return;
     rc_vader_destroy(s->vader);
     rc_care_destroy(s->care);
-    rc_phrases_destroy(s->courtesy);
     free(s);
 }
 
@@ -112,12 +94,10 @@ static int sentiment_init(void **statep, const void *conf, char *errstr, size_t 
     s->care = rc_care_new(errstr, errstr_size);
     if (s->care == NULL)
         return -1;
-    s->courtesy = rc_phrases_new(courtesy_defs, ARRAY_LEN(courtesy_defs), errstr, errstr_size);
-    if (s->courtesy == NULL)
-        return -1;
-    for (size_t k = 0; k < ARRAY_LEN(courtesy_defs); k++) {
+    const char *phrase;
+    for (size_t k = 0; k < 32 && (phrase = rc_care_courtesy_phrase(s->care, k)) != NULL; k++) {
         double c;
-        rc_vader_score(s->vader, courtesy_defs[k].text, &c, NULL, NULL, NULL);
+        rc_vader_score(s->vader, phrase, &c, NULL, NULL, NULL);
         s->courtesy_valence[k] = compound_to_sum(c);
     }
     return 0;
@@ -125,20 +105,14 @@ static int sentiment_init(void **statep, const void *conf, char *errstr, size_t 
 
 /* VADER's sum less the courtesy of a post that asks for something (see
  * the top). */
-static double without_courtesy(const sentiment_state_t *s, const rc_words_t *ws, double sum) {
-    double courtesy = 0.0;
-    int asks = strchr(ws->text, '?') != NULL;
-    for (size_t i = 0; i < ws->n;) {
-        size_t nw = 1;
-        int k = rc_phrases_match(s->courtesy, ws, i, &nw);
-        if (k >= 0) {
-            asks |= courtesy_defs[k].tag != S_COURTESY;
-            if (courtesy_defs[k].tag != S_ASK)
-                courtesy += s->courtesy_valence[k];
-        }
-        i += nw;
+static double without_courtesy(const sentiment_state_t *s, const rc_care_found_t *found, double sum) {
+    if (!found->asks)
+        return sum;
+    for (size_t k = 0; k < 32; k++) {
+        if (found->courtesy & (1u << k))
+            sum -= s->courtesy_valence[k];
     }
-    return asks ? sum - courtesy : sum;
+    return sum;
 }
 
 /* The families' valences added to VADER's sum (see the top). */
@@ -163,9 +137,9 @@ static int sentiment_run(const void *state, rc_analysis_t *a, char *errstr, size
     }
     rc_vader_score(s->vader, a->text, &a->sentiment, &a->pos, &a->neu, &a->neg);
     rc_care_found_t found;
-    rc_care_scan(s->care, ws, 0, ws->n, &found);
+    rc_care_scan(s->care, ws, ws->n, &found);
     double sum = compound_to_sum(a->sentiment);
-    double adjusted = care_shift(without_courtesy(s, ws, sum), found.families);
+    double adjusted = care_shift(without_courtesy(s, &found, sum), found.families);
     if (adjusted != sum)
         a->sentiment = sum_to_compound(adjusted);
     if (a->sentiment >= 0.05)
