@@ -49,6 +49,7 @@ enum {
     T_THANKS,                   /* courtesy that is also a sarcastic opener: "thanks" */
     T_COURTESY,                 /* other courtesy: "happy to", "i'd like", "help" */
     T_ASK,                      /* asks without courtesy: "can you", "could i" */
+    T_CONTRAST,                 /* "but", "however": what follows outweighs what precedes */
     T_IDIOM,                    /* phrases that hold a cue but mean nothing ("still not enough") */
 };
 
@@ -219,6 +220,10 @@ static const rc_phrase_def_t care_defs[] = {
     {"terrific", T_PRAISE_WORD}, {"love", T_PRAISE_WORD}, 
     {"splendid", T_PRAISE_WORD}, {"yay", T_PRAISE_WORD}, {"generous", T_PRAISE_WORD},
     {"helpful", T_PRAISE_WORD}, {"authentic", T_PRAISE_WORD}, {"stellar", T_PRAISE_WORD}, {"smart", T_PRAISE_WORD},
+    {"but", T_CONTRAST}, {"however", T_CONTRAST}, {"though", T_CONTRAST}, {"although", T_CONTRAST},
+    {"except", T_CONTRAST}, {"shame", T_CONTRAST}, {"sadly", T_CONTRAST}, {"unfortunately", T_CONTRAST},
+    {"only problem", T_CONTRAST}, {"only issue", T_CONTRAST}, {"not so much", T_CONTRAST}, {"downside", T_CONTRAST},
+    {"that said", T_CONTRAST},
     {"another", T_ANOTHER}, {"again", T_AGAIN}, {"still", T_STILL}, {"times", T_TIMES}, {"every", T_EVERY},
     /* courtesy: one block, in the order of the bits of rc_care_found_t.courtesy */
     {"please", T_POLITE_ASK}, {"pls", T_POLITE_ASK}, {"plz", T_POLITE_ASK}, {"kindly", T_POLITE_ASK},
@@ -444,8 +449,9 @@ static uint32_t care_finish(const care_acc_t *acc, int quoted, int eye_rolls, in
     return fam;
 }
 
-void rc_care_scan(const rc_care_t *c, const rc_words_t *ws, size_t split, rc_care_found_t *out) {
-    care_acc_t acc[2]; /* [0] the whole post, [1] from word "split" on */
+void rc_care_scan(const rc_care_t *c, const rc_words_t *ws, rc_care_cues_t *out) {
+    care_acc_t acc[2]; /* [0] the whole post, [1] after the first contrast */
+    size_t split = ws->n;
     memset(acc, 0, sizeof(acc));
     uint32_t courtesy = 0;
     int asks = strchr(ws->text, '?') != NULL;
@@ -494,12 +500,15 @@ void rc_care_scan(const rc_care_t *c, const rc_words_t *ws, size_t split, rc_car
         } else if (tag == T_INTENSIFIER) {
             int next = tag_at(c, ws, i + 1);
             now.cond_sarcasm = next == T_PRAISE_WORD || next == T_THANKS;
+        } else if (tag == T_CONTRAST) {
+            if (split == ws->n)
+                split = i;
         } else if (is_courtesy(tag) || tag == T_ASK) {
             if (tag != T_ASK)
                 courtesy |= 1u << ((size_t)k - c->courtesy_first);
             asks |= tag == T_POLITE_ASK || tag == T_ASK;
         }
-        for (int side = 0; side < (i >= split ? 2 : 1); side++) {
+        for (int side = 0; side < (split < i ? 2 : 1); side++) {
             acc[side].fam |= bit;
             acc[side].events += now.events;
             acc[side].again |= now.again;
@@ -516,8 +525,10 @@ void rc_care_scan(const rc_care_t *c, const rc_words_t *ws, size_t split, rc_car
     out->asks = asks;
     out->families_after = 0;
     out->events_after = 0;
+    out->found = 1;
+    out->contrast_at = split;
     if (split < ws->n) {
-        size_t from = split == 0 ? 0 : ws->w[split - 1].off + ws->w[split - 1].len;
+        size_t from = ws->w[split].off + ws->w[split].len;
         out->families_after = care_finish(&acc[1], has_short_quote(ws->text, from, len), eye_rolls, 0);
         out->events_after = acc[1].events;
     }

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyse.h"
 #include "text.h"
 
 typedef enum {
@@ -38,29 +39,16 @@ typedef enum {
 
 #define RC_CARE_BIT(f) (1u << (f))
 
-typedef struct rc_care_found {
-    uint32_t families; /* RC_CARE_BIT() of each family found */
-    unsigned events;   /* service-failure words not negated ("cancelled", "delayed", "lost", ...) */
-    /* The same for the words from the split on (see rc_care_scan()), to tell
-     * which side of a "but" a cue is on; 0 without a split. */
-    uint32_t families_after;
-    unsigned events_after;
-    /* Courtesy: bit k is set when rc_care_courtesy_phrase(k) ("please",
-     * "thanks", "happy to", ...) is in the post. "asks": the post asks for
-     * something (a '?', "please", "can you", "I'd like" ...). */
-    uint32_t courtesy;
-    int asks;
-} rc_care_found_t;
-
 typedef struct rc_care rc_care_t;
 
 rc_care_t *rc_care_new(char *errstr, size_t errstr_size);
 void rc_care_destroy(rc_care_t *c); /* safe on NULL */
 
 /* Finds the cues in "ws" (the post's words, borrowed; ws->text is the
- * post's text) into *out, and those from word "split" on into
- * out->*_after (ws->n: no split). Thread-safe. */
-void rc_care_scan(const rc_care_t *c, const rc_words_t *ws, size_t split, rc_care_found_t *out);
+ * post's text) into *out (see rc_care_cues_t in analyse.h), with those
+ * after the first contrast ("but", "however", "not so much") apart, to
+ * tell which side of it a cue is on. Thread-safe. */
+void rc_care_scan(const rc_care_t *c, const rc_words_t *ws, rc_care_cues_t *out);
 
 /* The courtesy phrase of bit "k" (static), or NULL past the last. */
 const char *rc_care_courtesy_phrase(const rc_care_t *c, size_t k);

@@ -62,7 +62,6 @@ enum {
     I_WEAK_REQUEST,
     I_QUESTION,
     I_WHY,
-    I_CONTRAST,
     I_NEGATOR,
     I_MONEY,
 };
@@ -173,11 +172,6 @@ static const rc_phrase_def_t intent_defs[] = {
     {"is it possible", I_QUESTION}, {"how do i", I_QUESTION}, {"how can i", I_QUESTION},
     {"what time", I_QUESTION}, {"how long", I_QUESTION}, {"how much", I_QUESTION},
     {"why", I_WHY}, {"how come", I_WHY}, {"what happened", I_WHY}, {"what exactly", I_WHY},
-    /* contrast */
-    {"but", I_CONTRAST}, {"however", I_CONTRAST}, {"though", I_CONTRAST}, {"although", I_CONTRAST},
-    {"except", I_CONTRAST}, {"shame", I_CONTRAST}, {"sadly", I_CONTRAST}, {"unfortunately", I_CONTRAST},
-    {"only problem", I_CONTRAST}, {"only issue", I_CONTRAST}, {"not so much", I_CONTRAST},
-    {"downside", I_CONTRAST}, {"that said", I_CONTRAST},
     /* negation */
     {"not", I_NEGATOR}, {"no", I_NEGATOR}, {"never", I_NEGATOR}, {"nothing", I_NEGATOR}, {"nobody", I_NEGATOR},
     {"no one", I_NEGATOR}, {"zero", I_NEGATOR}, {"without", I_NEGATOR}, {"didn't", I_NEGATOR},
@@ -257,14 +251,13 @@ static int popcount(uint32_t x) {
 /* What the cue scan found, with the side of the first contrast. */
 typedef struct cues {
     unsigned count[32];
-    size_t contrast_at;          /* word index of the first contrast, or ws->n */
     int praise_before, praise_after; /* points of praise on either side of it */
     int attitude_after, why_after; /* an attitude word, a "why", after it */
 } cues_t;
 
-static void scan_cues(const rc_phrases_t *p, const rc_words_t *ws, cues_t *c) {
+/* "contrast_at": the word index of the post's first contrast (care.h). */
+static void scan_cues(const rc_phrases_t *p, const rc_words_t *ws, size_t contrast_at, cues_t *c) {
     memset(c, 0, sizeof(*c));
-    c->contrast_at = ws->n;
     size_t last_negator = (size_t)-1;
     for (size_t i = 0; i < ws->n;) {
         size_t nw = 1;
@@ -276,7 +269,7 @@ static void scan_cues(const rc_phrases_t *p, const rc_words_t *ws, cues_t *c) {
             if (!negated) {
                 int points = tag == I_STRONG_PRAISE ? 2 : 1;
                 c->count[tag]++;
-                if (i > c->contrast_at)
+                if (i > contrast_at)
                     c->praise_after += points;
                 else
                     c->praise_before += points;
@@ -285,11 +278,9 @@ static void scan_cues(const rc_phrases_t *p, const rc_words_t *ws, cues_t *c) {
             c->count[tag]++;
             if (tag == I_NEGATOR)
                 last_negator = i;
-            if (tag == I_CONTRAST && c->contrast_at == ws->n)
-                c->contrast_at = i;
-            if (tag == I_ATTITUDE && i > c->contrast_at)
+            if (tag == I_ATTITUDE && i > contrast_at)
                 c->attitude_after = 1;
-            if (tag == I_WHY && i > c->contrast_at)
+            if (tag == I_WHY && i > contrast_at)
                 c->why_after = 1;
         }
         i += nw;
@@ -305,10 +296,12 @@ static int intent_run(const void *state, rc_analysis_t *a, char *errstr, size_t 
         snprintf(errstr, errstr_size, "out of memory splitting the text");
         goto out;
     }
+    /* The care cues are the sentiment analyser's, unless intent runs alone. */
+    if (!a->care.found)
+        rc_care_scan(st->care, ws, &a->care);
+    const rc_care_cues_t care = a->care;
     cues_t c;
-    scan_cues(st->phrases, ws, &c);
-    rc_care_found_t care;
-    rc_care_scan(st->care, ws, c.contrast_at < ws->n ? c.contrast_at + 1 : ws->n, &care);
+    scan_cues(st->phrases, ws, care.contrast_at, &c);
 #define CUE(t) (c.count[t] > 0)
     double s = a->sentiment;
 
@@ -343,7 +336,7 @@ static int intent_run(const void *state, rc_analysis_t *a, char *errstr, size_t 
     int praise = c.praise_before + c.praise_after + (s >= 0.5 && (c.praise_before + c.praise_after) > 0);
     int complaint = context && points >= 2 && (breach != 0 || why || (!asks && points > praise));
     /* After a contrast, the second half decides. */
-    if (context && c.contrast_at < ws->n && (c.praise_before > 0 || c.praise_after > 0 || points > 0)) {
+    if (context && care.contrast_at < ws->n && (c.praise_before > 0 || c.praise_after > 0 || points > 0)) {
         int problem_after = care.families_after != 0 || care.events_after > 0 || c.attitude_after || c.why_after;
         if (problem_after && c.praise_after <= c.praise_before)
             complaint = 1;

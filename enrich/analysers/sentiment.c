@@ -105,7 +105,7 @@ static int sentiment_init(void **statep, const void *conf, char *errstr, size_t 
 
 /* VADER's sum less the courtesy of a post that asks for something (see
  * the top). */
-static double without_courtesy(const sentiment_state_t *s, const rc_care_found_t *found, double sum) {
+static double without_courtesy(const sentiment_state_t *s, const rc_care_cues_t *found, double sum) {
     if (!found->asks)
         return sum;
     for (size_t k = 0; k < 32; k++) {
@@ -136,10 +136,9 @@ static int sentiment_run(const void *state, rc_analysis_t *a, char *errstr, size
         goto out;
     }
     rc_vader_score(s->vader, a->text, &a->sentiment, &a->pos, &a->neu, &a->neg);
-    rc_care_found_t found;
-    rc_care_scan(s->care, ws, ws->n, &found);
+    rc_care_scan(s->care, ws, &a->care);
     double sum = compound_to_sum(a->sentiment);
-    double adjusted = care_shift(without_courtesy(s, &found, sum), found.families);
+    double adjusted = care_shift(without_courtesy(s, &a->care, sum), a->care.families);
     if (adjusted != sum)
         a->sentiment = sum_to_compound(adjusted);
     if (a->sentiment >= 0.05)
