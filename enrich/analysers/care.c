@@ -1,27 +1,40 @@
 /*
- * Customer-care cues (see care.h): one phrase table, scanned word by word,
- * plus a few rules that look at a cue's neighbours:
+ * Customer-care cues (see care.h): one phrase table, scanned word by word
+ * once per post, plus a few rules that look at a cue's neighbours:
  *
  *   late       a time unit with a number before it and a waiting word
  *              before the number ("been 6 days", "waited 70 minutes",
- *              "took 25 minutes", "for 9 days") or a lateness word after
- *              it ("3 hours late", "two weeks ago", "4 months later",
- *              "45 minute queue"); a plural unit needs no number ("hours
- *              late", "for hours").
+ *              "took 25 minutes", "for 9 days"; months not after "for") or
+ *              a lateness word after it ("3 hours late", "two weeks ago",
+ *              "4 months later", "45 minute queue"); a plural unit needs no
+ *              number ("hours late", "for hours").
  *   repeat     "again" in a post with a failure; "another" before a
  *              failure word or a time ("another delay", "another 30
  *              minutes"); a number before "times" ("4 times"); "every"
  *              before a number and a unit ("every 20 min").
  *   waiting    "still" right before a quotation ("still "under review"").
+ *   quoted     a short quotation (up to 60 bytes), straight or curly
+ *              quotes: customers quote the company's words back at it.
  *   sarcasm    unconditional phrases ("thanks for nothing", "love
  *              waiting"); or, when the post also reports a problem (another
- *              family, a failure word, or the eye-roll emoji), a praise word
- *              opening the post followed by punctuation ("Great, ...",
- *              "Wow @Bank, ..."), an "oh great"/"just what I needed" phrase,
- *              or the emoji U+1F643/U+1F644/U+1F612 themselves.
+ *              family but "quoted", or a failure word): a praise word
+ *              opening the post followed by a pause ("Great, ...", "Wow
+ *              @Bank, ..."), an "oh great" / "just what I needed" phrase, an
+ *              intensified praise word ("very generous", "so helpful"), or
+ *              the eye-roll emoji U+1F643/U+1F644/U+1F612; or the opening
+ *              praise word with a quotation ("Thanks, the 'complimentary'
+ *              snack was one pretzel").
  *   events     failure words ("cancelled", "lost", ...) count unless one of
  *              the three words before them negates ("no delays", "not a
  *              single delay", "never once lost").
+ *   contrast   the first "but" / "however" / "not so much" splits the post;
+ *              what follows it is reported apart as well.
+ *   courtesy   "please", "thanks", "happy to", "I'd like" ... and whether
+ *              the post asks for something ('?', "please", "can you").
+ *
+ * Phrases that hold a cue but mean nothing of the kind ("still not
+ * enough", "late checkout") are listed with a tag of their own so the
+ * longest match swallows them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,7 +174,7 @@ static const rc_phrase_def_t care_defs[] = {
     {"without any explanation", RC_CARE_FAILURE},
     {"without asking", RC_CARE_FAILURE}, {"without my consent", RC_CARE_FAILURE}, {"ate my", RC_CARE_FAILURE},
     {"different story", RC_CARE_FAILURE}, {"different answer", RC_CARE_FAILURE},
-    {"different answers", RC_CARE_FAILURE}, {"cut off", RC_CARE_FAILURE}, {"call dropped", RC_CARE_FAILURE}, {"not on it", RC_CARE_FAILURE},
+    {"different answers", RC_CARE_FAILURE}, {"call dropped", RC_CARE_FAILURE}, {"not on it", RC_CARE_FAILURE},
     /* sarcasm */
     {"thanks for nothing", RC_CARE_SARCASM}, {"thx for nothing", RC_CARE_SARCASM},
     {"thank you for nothing", RC_CARE_SARCASM}, {"love waiting", RC_CARE_SARCASM},
@@ -193,7 +206,7 @@ static const rc_phrase_def_t care_defs[] = {
     {"stale", T_EVENT}, {"cold", T_EVENT}, {"buffering", T_EVENT}, {"drops", T_EVENT}, {"dropped", T_EVENT},
     {"surcharge", T_EVENT}, {"hidden fee", T_EVENT}, {"price hike", T_EVENT},
     {"raising prices", T_EVENT}, {"raised prices", T_EVENT}, {"price went up", T_EVENT},
-    {"bill went up", T_EVENT}, {"disconnected", T_EVENT}, {"frozen", T_EVENT}, {"froze", T_EVENT},
+    {"bill went up", T_EVENT}, {"cut off", T_EVENT}, {"disconnected", T_EVENT}, {"frozen", T_EVENT}, {"froze", T_EVENT},
     {"unavailable", T_EVENT}, {"gone", T_EVENT}, {"disappeared", T_EVENT}, {"deleted", T_EVENT},
     {"substituted", T_EVENT}, {"cracked", T_EVENT}, {"scratched", T_EVENT}, {"mouldy", T_EVENT},
     {"moldy", T_EVENT}, {"bedbugs", T_EVENT}, {"cockroach", T_EVENT}, {"noisy", T_EVENT},
@@ -442,9 +455,11 @@ static uint32_t care_finish(const care_acc_t *acc, int quoted, int eye_rolls, in
         fam |= RC_CARE_BIT(RC_CARE_REPEAT);
     if (quoted)
         fam |= RC_CARE_BIT(RC_CARE_QUOTED);
-    /* Irony needs something to be ironic about. */
-    int problem = acc->events > 0 || (fam & ~RC_CARE_BIT(RC_CARE_SARCASM)) != 0;
-    if (problem && (acc->cond_sarcasm || eye_rolls || opener))
+    /* Irony needs something to be ironic about; a quotation is enough only
+     * after an opening "Great, ..." (elsewhere it may name a feature). */
+    uint32_t others = fam & ~(RC_CARE_BIT(RC_CARE_SARCASM) | RC_CARE_BIT(RC_CARE_QUOTED));
+    int problem = acc->events > 0 || others != 0;
+    if ((problem && (acc->cond_sarcasm || eye_rolls || opener)) || (quoted && opener))
         fam |= RC_CARE_BIT(RC_CARE_SARCASM);
     return fam;
 }

@@ -4,12 +4,13 @@
  * "that was three weeks ago" carry no negative word, yet every reader takes
  * them as a complaint; "great, another delay" reads as praise to a lexicon.
  *
- * The cues come in families (below). The sentiment analyser shifts VADER's
- * score by an amount per family found; the intent analyser takes them as
- * evidence of a breach of expectation. Service-failure words ("cancelled",
- * "delayed", "lost", ...) are counted too, unless negated ("not a single
- * delay"), for the families that need them ("just what I needed" + an
- * event is sarcasm) and for intent.
+ * The cues come in families (below). The sentiment analyser finds them
+ * (once per post, kept in rc_analysis_t.care), shifts VADER's score by an
+ * amount per family found and takes courtesy out of polite requests; the
+ * intent analyser takes them as evidence of a breach of expectation.
+ * Service-failure words ("cancelled", "delayed", "lost", ...) are counted
+ * too, unless negated ("not a single delay"), for the families that need
+ * them ("just what I needed" + an event is sarcasm) and for intent.
  *
  * Pure code, no I/O. A rc_care_t is read-only after rc_care_new() and may be
  * shared by threads.

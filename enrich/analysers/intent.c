@@ -1,48 +1,53 @@
 /*
  * Intent: complaint / request / question / praise / other, by rules over
- * cue phrases, the customer-care cues (care.h), the sentiment score and the
- * entities found earlier. The labels follow the development set's guide
- * (tests/data/devset/README.md): when several apply, the first of
- * complaint > request > question > praise > other wins.
+ * cue phrases, the customer-care cues (care.h, found by the sentiment
+ * analyser), the sentiment score and the entities found earlier. The labels
+ * follow the development set's guide (tests/data/devset/README.md): when
+ * several apply, the first of complaint > request > question > praise >
+ * other wins.
  *
- * A complaint is a breach of expectation, not merely negative words. The
- * evidence is weighed as points:
+ * A complaint is a breach of expectation, not merely negative words. In a
+ * post with a service context (a @mention, "you/your", a person or a
+ * reference number, or words like "flight", "order", "agent"):
  *
- *   2 per care family that is a breach by itself: hold, waiting, no reply,
- *     expectation, "where is my", failure, sarcasm ("3 hours on hold",
- *     "still waiting", "I was told", "never arrived", "great, another
- *     delay");
- *   1 per care family that needs company: repeat, late ("again", "in a
- *     row", "hours late");
- *   1 for failure words not negated ("cancelled", "lost", "broken"; not
- *     "no delays");
- *   1 for an attitude word ("rude", "worst", "not happy", "do better") in a
- *     post with a service context (a @mention, "you/your", a person or
- *     reference number, or words like "flight", "order", "agent");
- *   1 when the sentiment is negative and there is any of the above;
- *   2 for a question that is a complaint: "why"/"how come"/"what happened"
- *     addressed to the company with a negation, a fee or a failure ("why is
- *     my refund STILL not here??").
+ *   - a breach family of the care cues makes a complaint: hold, waiting,
+ *     no reply, expectation, "where is my", failure, sarcasm ("3 hours on
+ *     hold", "still waiting", "I was told", "never arrived", "great,
+ *     another delay");
+ *   - so does a "why" / "how come" / "what happened" put to the company or
+ *     about a failure ("why is my refund STILL not here??");
+ *   - otherwise the weaker evidence is counted: 1 point per other care
+ *     family (repeat, late, quoted: "again", "hours late", the
+ *     "complimentary" snack), 1 for failure words not negated
+ *     ("cancelled", "lost"; not "no delays"), 1 more if the post
+ *     @mentions someone, 1 for an attitude word ("rude", "worst", "not
+ *     happy"), 1 more when the sentiment is negative. Two points make a
+ *     complaint when they outweigh the praise (1 per praise word or praise
+ *     emoji, 2 per strong praise, 1 for a very positive post) and there is
+ *     no strong praise ("thank you for rebooking me after the
+ *     cancellation" is praise); a post that asks for something needs three
+ *     ("could you add my number? the app keeps timing out" is a request);
+ *   - after a contrast ("but", "however", "not so much") the second half
+ *     decides: "love the app but it crashes every time I pay" is a
+ *     complaint, "the courier was late but you called to apologise,
+ *     classy" is praise.
  *
- * Two points make a complaint, unless the praise outweighs it (praise
- * words 1 point, strong praise 2, a very positive post 1) and no breach
- * family was found: "Props to @Air for texting me about the delay before I
- * left" is praise. After a contrast ("but", "however", "not so much"), what
- * follows decides: "love the app but it crashes every time I pay" is a
- * complaint, "the courier was late but you called to apologise, classy" is
- * praise. So "I hate Mondays" (no service context, no breach) is other.
+ * So "I hate Mondays" (no service context, no breach) is other. Then:
  *
- * Then:
- *   request    "please", "can you", "I'd like", "DM me", "can I get" ...; a
- *              bare "please" gives way to strong praise ("more of this
- *              please").
+ *   request    "can you", "could you", "I need", "I'd like", "DM me",
+ *              "can I get" ...; "please" too, unless there is strong
+ *              praise ("more of this please"); "I want" when addressed to
+ *              the company.
  *   question   a '?' outside URLs, or a first word like how / when / does /
- *              is; strong praise wins over it ("Who rocks Denver? Cindy
- *              rocks @SWA.", "Who does that?! Legend.").
- *   praise     praise words in a post that is not negative with a service
- *              context, or strong praise ("thank you", "kudos", "not bad at
- *              all", "can't say enough good things") whatever the score.
+ *              is; strong praise, or praise in a very positive post, wins
+ *              over it ("Who rocks Denver? Cindy rocks @SWA.").
+ *   praise     strong praise ("thank you", "kudos", "not bad at all",
+ *              "can't say enough good things") whatever the score; praise
+ *              words or emoji with a service context in a positive post (or
+ *              one not negative that @mentions the company).
  *   other      the rest: chatter, news, moods ("traffic is awful today").
+ *
+ * Thread-safe: the state is read-only after init.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +65,7 @@ enum {
     I_STRONG_PRAISE,
     I_REQUEST,
     I_WEAK_REQUEST,
+    I_WANT,
     I_QUESTION,
     I_WHY,
     I_NEGATOR,
@@ -163,7 +169,7 @@ static const rc_phrase_def_t intent_defs[] = {
     {"could i get", I_REQUEST}, {"i need", I_REQUEST}, {"we need", I_REQUEST}, {"need help", I_REQUEST},
     {"help me", I_REQUEST}, {"help us", I_REQUEST}, {"dm me", I_REQUEST}, {"dm us", I_REQUEST},
     {"direct message", I_REQUEST}, {"message me", I_REQUEST}, {"call me", I_REQUEST}, {"contact me", I_REQUEST},
-    {"get back to me", I_REQUEST}, {"i want", I_REQUEST}, {"i'd like", I_REQUEST}, {"i would like", I_REQUEST},
+    {"get back to me", I_REQUEST}, {"i want", I_WANT}, {"i'd like", I_REQUEST}, {"i would like", I_REQUEST},
     {"we'd like", I_REQUEST}, {"let me know", I_REQUEST}, {"need assistance", I_REQUEST},
     {"in dms", I_REQUEST}, {"in dm", I_REQUEST}, {"sent a dm", I_REQUEST}, {"i've sent", I_REQUEST},
     /* questions (that a request cue inside must not turn into requests) */
@@ -235,6 +241,30 @@ static int has_question_mark(const rc_words_t *ws) {
             urls += memchr(ws->w[i].low, '?', ws->w[i].len) != NULL;
     }
     return total > urls;
+}
+
+/* Emoji that praise: U+1F60D heart eyes, U+1F970 smiling face with hearts,
+ * U+2B50 star, U+1F31F glowing star, U+1F64F folded hands, U+1F44F clapping,
+ * U+1F64C raised hands, U+1F4AF hundred points, U+1F44D thumbs up, U+1F90C
+ * pinched fingers, U+1F979 holding back tears, U+2764 heart, U+1F499/U+1F49A/
+ * U+1F49C hearts, U+1F3C6 trophy, U+1F389 party popper. */
+static const char *const praise_emoji[] = {
+    "\xf0\x9f\x98\x8d", "\xf0\x9f\xa5\xb0", "\xe2\xad\x90", "\xf0\x9f\x8c\x9f", "\xf0\x9f\x99\x8f",
+    "\xf0\x9f\x91\x8f", "\xf0\x9f\x99\x8c", "\xf0\x9f\x92\xaf", "\xf0\x9f\x91\x8d", "\xf0\x9f\xa4\x8c",
+    "\xf0\x9f\xa5\xb9", "\xe2\x9d\xa4",     "\xf0\x9f\x92\x99", "\xf0\x9f\x92\x9a", "\xf0\x9f\x92\x9c",
+    "\xf0\x9f\x8f\x86", "\xf0\x9f\x8e\x89", NULL,
+};
+
+static int has_praise_emoji(const char *text) {
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p != '\xf0' && *p != '\xe2')
+            continue;
+        for (size_t e = 0; praise_emoji[e] != NULL; e++) {
+            if (!strncmp(p, praise_emoji[e], strlen(praise_emoji[e])))
+                return 1;
+        }
+    }
+    return 0;
 }
 
 static size_t array_size(const json_t *entities, const char *key) {
@@ -328,13 +358,21 @@ static int intent_run(const void *state, rc_analysis_t *a, char *errstr, size_t 
     /* "why ..." put to the company, or about a failure */
     int why = CUE(I_WHY) && (addressed || care.events > 0 || care.families != 0);
     points += 2 * why;
-    /* A post that asks for something needs a breach to be a complaint:
-     * "can you move my late checkout", "could you add my number? the app
-     * keeps timing out". */
-    int asks = CUE(I_REQUEST) || (interrogative && !why);
-
-    int praise = c.praise_before + c.praise_after + (s >= 0.5 && (c.praise_before + c.praise_after) > 0);
-    int complaint = context && points >= 2 && (breach != 0 || why || (!asks && points > praise));
+    int strong_praise = CUE(I_STRONG_PRAISE);
+    int praise_emojis = has_praise_emoji(ws->text);
+    int praise = c.praise_before + c.praise_after + praise_emojis +
+                 (s >= 0.5 && (c.praise_before + c.praise_after) > 0);
+    int complaint = 0;
+    if (context && (breach != 0 || why)) {
+        complaint = 1;
+    } else if (context && points >= 2 && points > praise && !strong_praise) {
+        /* Without a breach, a post that asks for something ("could you add
+         * my number? the app keeps timing out") needs more to be a
+         * complaint, and thanks ("thank you for rebooking me after the
+         * cancellation") outweigh failure words. */
+        int asks = (care.asks || CUE(I_REQUEST)) && !why;
+        complaint = !asks || points >= 3;
+    }
     /* After a contrast, the second half decides. */
     if (context && care.contrast_at < ws->n && (c.praise_before > 0 || c.praise_after > 0 || points > 0)) {
         int problem_after = care.families_after != 0 || care.events_after > 0 || c.attitude_after || c.why_after;
@@ -344,14 +382,14 @@ static int intent_run(const void *state, rc_analysis_t *a, char *errstr, size_t 
             complaint = 0;
     }
 
-    int strong_praise = CUE(I_STRONG_PRAISE);
+    int request = CUE(I_REQUEST) || (CUE(I_WANT) && addressed) || (CUE(I_WEAK_REQUEST) && !strong_praise);
     if (complaint)
         a->intent = "complaint";
-    else if (CUE(I_REQUEST) || (CUE(I_WEAK_REQUEST) && !strong_praise))
+    else if (request)
         a->intent = "request";
     else if (interrogative && !strong_praise && !(praise >= 2 && s >= 0.5))
         a->intent = "question";
-    else if (strong_praise || (praise > 0 && s >= 0.05 && context))
+    else if (strong_praise || (praise > 0 && context && (s >= 0.05 || (mention && s > -0.05))))
         a->intent = "praise";
     else
         a->intent = "other";
