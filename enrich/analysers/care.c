@@ -223,6 +223,7 @@ static const rc_phrase_def_t care_defs[] = {
     {"nine", T_NUMBER}, {"ten", T_NUMBER}, {"eleven", T_NUMBER}, {"twelve", T_NUMBER}, {"twenty", T_NUMBER},
     {"thirty", T_NUMBER}, {"forty", T_NUMBER}, {"fifty", T_NUMBER}, {"few", T_NUMBER}, {"several", T_NUMBER},
     {"couple", T_NUMBER}, {"couple of", T_NUMBER}, {"a couple of", T_NUMBER}, {"a few", T_NUMBER},
+    {"for", T_FOR},
     {"very", T_INTENSIFIER}, {"so", T_INTENSIFIER}, {"truly", T_INTENSIFIER}, {"really", T_INTENSIFIER},
     {"how", T_INTENSIFIER},
     {"still not enough", T_IDIOM}, {"late checkout", T_IDIOM}, {"late check", T_IDIOM}, {"no questions asked", T_IDIOM},

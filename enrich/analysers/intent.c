@@ -19,14 +19,15 @@
  *   - otherwise the weaker evidence is counted: 1 point per other care
  *     family (repeat, late, quoted: "again", "hours late", the
  *     "complimentary" snack), 1 for failure words not negated
- *     ("cancelled", "lost"; not "no delays"), 1 more if the post
- *     @mentions someone, 1 for an attitude word ("rude", "worst", "not
+ *     ("cancelled", "lost"; not "no delays") and 1 more when the post
+ *     @mentions someone (a failure reported), 1 for an attitude word ("rude", "worst", "not
  *     happy"), 1 more when the sentiment is negative. Two points make a
  *     complaint when they outweigh the praise (1 per praise word or praise
  *     emoji, 2 per strong praise, 1 for a very positive post) and there is
  *     no strong praise ("thank you for rebooking me after the
  *     cancellation" is praise); a post that asks for something needs three
- *     ("could you add my number? the app keeps timing out" is a request);
+ *     without the @mention's ("could you add my number? the app keeps
+ *     timing out" is a request);
  *   - after a contrast ("but", "however", "not so much") the second half
  *     decides: "love the app but it crashes every time I pay" is a
  *     complaint, "the courier was late but you called to apologise,
@@ -351,10 +352,10 @@ static int intent_run(const void *state, rc_analysis_t *a, char *errstr, size_t 
     uint32_t breach = care.families & BREACH_FAMILIES;
     int points = 2 * popcount(breach) + popcount(care.families & ~BREACH_FAMILIES);
     points += care.events > 0;
-    points += care.events > 0 && mention; /* a failure reported to the company */
     points += CUE(I_ATTITUDE) && context;
     if (points > 0 && s <= -0.05)
         points++;
+    int reported = care.events > 0 && mention; /* a failure reported to the company */
     /* "why ..." put to the company, or about a failure */
     int why = CUE(I_WHY) && (addressed || care.events > 0 || care.families != 0);
     points += 2 * why;
@@ -365,16 +366,16 @@ static int intent_run(const void *state, rc_analysis_t *a, char *errstr, size_t 
     int complaint = 0;
     if (context && (breach != 0 || why)) {
         complaint = 1;
-    } else if (context && points >= 2 && points > praise && !strong_praise) {
+    } else if (context && points + reported >= 2 && points + reported > praise && !strong_praise) {
         /* Without a breach, a post that asks for something ("could you add
          * my number? the app keeps timing out") needs more to be a
          * complaint, and thanks ("thank you for rebooking me after the
          * cancellation") outweigh failure words. */
         int asks = (care.asks || CUE(I_REQUEST)) && !why;
-        complaint = !asks || points >= 3;
+        complaint = !asks || points >= 3; /* every request is addressed: no bonus */
     }
     /* After a contrast, the second half decides. */
-    if (context && care.contrast_at < ws->n && (c.praise_before > 0 || c.praise_after > 0 || points > 0)) {
+    if (context && care.contrast_at < ws->n && (c.praise_before > 0 || c.praise_after > 0 || points + reported > 0)) {
         int problem_after = care.families_after != 0 || care.events_after > 0 || c.attitude_after || c.why_after;
         if (problem_after && c.praise_after <= c.praise_before)
             complaint = 1;
