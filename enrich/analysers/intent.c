@@ -20,14 +20,14 @@
  *     family (repeat, late, quoted: "again", "hours late", the
  *     "complimentary" snack), 1 for failure words not negated
  *     ("cancelled", "lost"; not "no delays") and 1 more when the post
- *     @mentions someone (a failure reported), 1 for an attitude word ("rude", "worst", "not
- *     happy"), 1 more when the sentiment is negative. Two points make a
- *     complaint when they outweigh the praise (1 per praise word or praise
- *     emoji, 2 per strong praise, 1 for a very positive post) and there is
- *     no strong praise ("thank you for rebooking me after the
- *     cancellation" is praise); a post that asks for something needs three
- *     without the @mention's ("could you add my number? the app keeps
- *     timing out" is a request);
+ *     @mentions someone (a failure reported), 1 for an attitude word
+ *     ("rude", "worst", "not happy"), 1 more when the sentiment is
+ *     negative. Two points make a complaint when they outweigh the praise
+ *     (1 per praise word or praise emoji, 2 per strong praise, 1 for a
+ *     very positive post) and there is no strong praise ("thank you for
+ *     rebooking me after the cancellation" is praise); a post that asks
+ *     for something needs three without the @mention's ("could you add my
+ *     number? the app keeps timing out" is a request);
  *   - after a contrast ("but", "however", "not so much") the second half
  *     decides: "love the app but it crashes every time I pay" is a
  *     complaint, "the courier was late but you called to apologise,
