@@ -190,11 +190,14 @@ static const rc_phrase_def_t intent_defs[] = {
     {"charging", I_MONEY}, {"price", I_MONEY}, {"prices", I_MONEY}, {"overdraft", I_MONEY},
 };
 
-/* First words that make a question even without a '?'. */
-static const char *const question_starts[] = {
-    "how", "what", "when", "where", "why", "who", "which", "can", "could", "is", "are", "does", "do", "did",
-    "will", "would", "should", "has", "have", "am", "was", "were", "anyone", "whats", "what's", "hows",
-    "how's", "where's", "when's", "who's", "why's", "isn't", "aren't", "doesn't", "didn't", NULL,
+/* First words that make a question even without a '?' (a table of their
+ * own: one look-up instead of a string compare per word). */
+static const rc_phrase_def_t question_starts[] = {
+    {"how", 0}, {"what", 0}, {"when", 0}, {"where", 0}, {"why", 0}, {"who", 0}, {"which", 0}, {"can", 0},
+    {"could", 0}, {"is", 0}, {"are", 0}, {"does", 0}, {"do", 0}, {"did", 0}, {"will", 0}, {"would", 0},
+    {"should", 0}, {"has", 0}, {"have", 0}, {"am", 0}, {"was", 0}, {"were", 0}, {"anyone", 0}, {"whats", 0},
+    {"what's", 0}, {"hows", 0}, {"how's", 0}, {"where's", 0}, {"when's", 0}, {"who's", 0}, {"why's", 0},
+    {"isn't", 0}, {"aren't", 0}, {"doesn't", 0}, {"didn't", 0},
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -206,6 +209,7 @@ static const char *const question_starts[] = {
 
 typedef struct intent_state {
     rc_phrases_t *phrases;
+    rc_phrases_t *question_starts;
     rc_care_t *care;
 } intent_state_t;
 
@@ -214,6 +218,7 @@ static void intent_destroy(void *state) {
     if (s == NULL)
         return;
     rc_phrases_destroy(s->phrases);
+    rc_phrases_destroy(s->question_starts);
     rc_care_destroy(s->care);
     free(s);
 }
@@ -228,6 +233,9 @@ static int intent_init(void **statep, const void *conf, char *errstr, size_t err
     }
     s->phrases = rc_phrases_new(intent_defs, ARRAY_LEN(intent_defs), errstr, errstr_size);
     if (s->phrases == NULL)
+        return -1;
+    s->question_starts = rc_phrases_new(question_starts, ARRAY_LEN(question_starts), errstr, errstr_size);
+    if (s->question_starts == NULL)
         return -1;
     s->care = rc_care_new(errstr, errstr_size);
     return s->care != NULL ? 0 : -1;
@@ -346,7 +354,7 @@ static int intent_run(const void *state, rc_analysis_t *a, char *errstr, size_t 
     size_t first = 0;
     while (first < ws->n && ws->w[first].kind != RC_WORD_PLAIN)
         first++;
-    int interrogative = has_question_mark(ws) || (first < ws->n && rc_word_in(ws->w[first].low, question_starts));
+    int interrogative = has_question_mark(ws) || (first < ws->n && rc_phrases_match(st->question_starts, ws, first, NULL) >= 0);
 
     /* Complaint points (see the top). */
     uint32_t breach = care.families & BREACH_FAMILIES;
