@@ -27,6 +27,19 @@ typedef struct rc_customer {
 } rc_customer_t;
 
 /* What analysers build up for one post; turned into an EnrichedPost. */
+/* The customer-care cues of post.text (enrich/analysers/care.h): looked for
+ * once, by the sentiment analyser, and read by the analysers after it. */
+typedef struct rc_care_cues {
+    int found;               /* 0 until an analyser has looked */
+    uint32_t families;       /* RC_CARE_BIT() of each family found */
+    unsigned events;         /* failure words not negated ("cancelled", "lost", ...) */
+    size_t contrast_at;      /* word index of the first contrast ("but", "however"), or the word count */
+    uint32_t families_after; /* the same, from the contrast on */
+    unsigned events_after;
+    uint32_t courtesy;       /* bit k: rc_care_courtesy_phrase(k) ("please", "thanks", ...) is there */
+    int asks;                /* a '?', "please", "can you", "I need" ... */
+} rc_care_cues_t;
+
 typedef struct rc_analysis {
     const json_t *post;      /* the Post (borrowed) */
     const char *text;        /* post.text (borrowed) */
@@ -63,6 +76,7 @@ typedef struct rc_analysis {
      * (enrich/analysers/text.h), set by rc_analyse() (borrowed). An analyser
      * run on its own with NULL here splits the text itself. */
     const struct rc_words *words;
+    rc_care_cues_t care;
 } rc_analysis_t;
 
 typedef struct rc_analyser {
