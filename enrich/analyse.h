@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -26,6 +27,19 @@ typedef struct rc_customer {
 } rc_customer_t;
 
 /* What analysers build up for one post; turned into an EnrichedPost. */
+/* The customer-care cues of post.text (enrich/analysers/care.h): looked for
+ * once, by the sentiment analyser, and read by the analysers after it. */
+typedef struct rc_care_cues {
+    int found;               /* 0 until an analyser has looked */
+    uint32_t families;       /* RC_CARE_BIT() of each family found */
+    unsigned events;         /* failure words not negated ("cancelled", "lost", ...) */
+    size_t contrast_at;      /* word index of the first contrast ("but", "however"), or the word count */
+    uint32_t families_after; /* the same, from the contrast on */
+    unsigned events_after;
+    uint32_t courtesy;       /* bit k: rc_care_courtesy_phrase(k) ("please", "thanks", ...) is there */
+    int asks;                /* a '?', "please", "can you", "I need" ... */
+} rc_care_cues_t;
+
 typedef struct rc_analysis {
     const json_t *post;      /* the Post (borrowed) */
     const char *text;        /* post.text (borrowed) */
@@ -42,15 +56,27 @@ typedef struct rc_analysis {
     /* The customer lookup's result, never NULL inside rc_analyse() (status
      * "disabled" when no lookup is configured) (borrowed). */
     const rc_customer_t *customer;
+    /* The analysis time (enriched_at) in Unix seconds, from rc_analyse()'s
+     * "now_rfc3339"; 0 when it does not parse. Analysers use this, never the
+     * clock, so a result depends only on its inputs. */
+    int64_t now;
     /* post.text with personal data replaced (the privacy analyser): what
      * tickets and alerts show. NULL means nothing was redacted (owned,
      * malloc'd). */
     char *redacted_text;
     json_t *redactions;      /* array of the kinds replaced, e.g. "email" (owned) */
+    /* What the trained model said (enrich/analysers/model.c), per head: its
+     * label (static) and that label's probability; NULL and 0 when no model
+     * is configured or it does not decide that head. */
+    const char *model_intent;
+    double model_intent_p;
+    const char *model_sentiment;
+    double model_sentiment_p;
     /* post.text split into words once for every rule-based analyser
      * (enrich/analysers/text.h), set by rc_analyse() (borrowed). An analyser
      * run on its own with NULL here splits the text itself. */
     const struct rc_words *words;
+    rc_care_cues_t care;
 } rc_analysis_t;
 
 typedef struct rc_analyser {

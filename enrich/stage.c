@@ -12,10 +12,12 @@
 
 #include "analyse.h"
 #include "log.h"
+#include "lookup.h"
 #include "util.h"
 
 typedef struct rc_enrich {
     rc_analysers_t *an;
+    rc_lookup_t *lookup; /* enrich.lookup; disabled without a url */
     rc_metric_t *m_intent[5];
 } rc_enrich_t;
 
@@ -62,6 +64,11 @@ static int rc_enrich_init(void **ctxp, rc_worker_t *w, const void *conf, char *e
     e->an = rc_analysers_new(rc_worker_config(w), errstr, errstr_size);
     if (!e->an)
         return -1;
+    const rc_common_conf_t *cc = rc_worker_common(w);
+    e->lookup = rc_lookup_new(rc_worker_config(w), cc->redis_url, cc->redis_timeout_ms, !rc_worker_checking(w), errstr,
+                              errstr_size);
+    if (!e->lookup)
+        return -1;
     for (int i = 0; i < 5; i++) {
         char labels[64];
         snprintf(labels, sizeof(labels), "intent=\"%s\"", rc_intents[i]);
@@ -75,6 +82,7 @@ static void rc_enrich_destroy(void *ctx) {
     if (!e)
         return;
     rc_analysers_destroy(e->an);
+    rc_lookup_destroy(e->lookup);
     free(e);
 }
 
@@ -83,8 +91,18 @@ static int rc_enrich_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t 
     char now[40], err[512], key[512];
 
     rc_now_rfc3339(now, sizeof(now));
+    /* The customer lookup for the whole batch first (one Redis round trip,
+     * concurrent CRM requests); without memory for it the posts go on as
+     * if no lookup were configured. */
+    rc_customer_t *cust = rc_lookup_enabled(e->lookup) ? calloc(n ? n : 1, sizeof(*cust)) : NULL;
+    const json_t **posts = cust ? calloc(n ? n : 1, sizeof(*posts)) : NULL;
+    if (posts) {
+        for (size_t i = 0; i < n; i++)
+            posts[i] = in[i]->record;
+        rc_lookup_batch(e->lookup, posts, n, cust);
+    }
     for (size_t i = 0; i < n; i++) {
-        json_t *ep = rc_analyse(e->an, in[i]->record, now, err, sizeof(err));
+        json_t *ep = rc_analyse_customer(e->an, in[i]->record, posts ? &cust[i] : NULL, now, err, sizeof(err));
         if (!ep) {
             rc_worker_dead_letter(w, in[i], "validation", "analyse: %s", err);
             continue;
@@ -100,6 +118,8 @@ static int rc_enrich_process(void *ctx, rc_worker_t *w, rc_input_t **in, size_t 
             rc_worker_dead_letter(w, in[i], "schema", "cannot produce enriched post: %s", err);
         json_decref(ep);
     }
+    free(posts);
+    free(cust);
     return 0;
 }
 
@@ -114,6 +134,8 @@ static void rc_enrich_config_reference(FILE *fp) {
         fprintf(fp, "\n### `%s`\n\n", section);
         rc_config_table_print(fp, section, az->config, 1);
     }
+    fprintf(fp, "\n### `enrich.lookup`\n\n");
+    rc_config_table_print(fp, "enrich.lookup", rc_lookup_config, 1);
 }
 
 static void rc_enrich_summary(void *ctx, json_t *s) {

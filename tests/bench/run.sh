@@ -222,3 +222,11 @@ t1=$(date +%s%N)
 t2=$(date +%s%N)
 awk -v n="$N" -v e=$((t1 - t0)) -v f=$((t2 - t1)) \
   'BEGIN { printf "BENCH stage=enrich-file msgs=%d msgs_per_s=%.0f\n", n, (f > e ? n / ((f - e) / 1e9) : 0) }'
+
+# Intent and sentiment against the hand-labelled development set
+# (tests/data/devset/, docs/bench.md): per-class precision/recall/F1, macro
+# F1, accuracy and the confusion matrix per split (tune, holdout, all), and
+# the two analysers' CPU cost per post. Files only, no broker.
+[ -x "$RICOCHET_BIN/bench_intent_eval" ] || h_fail "$RICOCHET_BIN/bench_intent_eval missing (run make build)"
+"$RICOCHET_BIN/bench_intent_eval" --time 20 "$SRC"/tests/data/devset/*.jsonl ||
+  h_fail "bench_intent_eval failed"

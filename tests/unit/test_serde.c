@@ -30,7 +30,8 @@ static const char *rc_enriched_json_fmt =
     "\"language\":\"en\","
     "\"enriched_at\":\"2026-11-22T06:00:02Z\",\"redacted_text\":\"call me on [phone]\",\"redactions\":[\"phone\"],"
     "\"language_source\":\"platform\",\"customer\":{\"status\":\"ok\",\"tier\":\"gold\",\"attributes\":{\"since\":"
-    "\"2019\"}}}";
+    "\"2019\"}},\"model\":{\"intent\":\"complaint\",\"intent_confidence\":0.75,\"sentiment\":null,"
+    "\"sentiment_confidence\":0.0}}";
 
 static const char *rc_action_nulls_json =
     "{\"post_id\":\"1\",\"platform\":\"x\",\"case_key\":\"x:9\",\"rule\":null,\"sink\":null,\"action\":\"no_match\","
