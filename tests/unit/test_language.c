@@ -177,6 +177,40 @@ static void test_language_supported_list_turns_the_analysers_on(void **state) {
 
 /* A language without a fingerprint in "languages" can only come from the
  * platform's tag; it is labelled with its code all the same. */
+/* Three or more distinctive English function words, a third of the words:
+ * English without exttextcat (which calls short English questions Dutch or
+ * Scots); the other languages never reach that many. */
+static void test_language_clear_english_is_detected_by_its_function_words(void **state) {
+    static const char *const en[] = {
+        "why is it that the app is down again",
+        "where is my refund, it has been 3 weeks",
+        "you look amazing well done to the team x",
+        "@ParcelPal do you deliver on Sundays? thanks for the help",
+    };
+    for (size_t i = 0; i < sizeof(en) / sizeof(en[0]); i++) {
+        char source[16];
+        const char *got = language_of(en[i], NULL, source);
+        if (strcmp(got, "en") != 0)
+            fail_msg("\"%s\": expected en, got %s", en[i], got);
+        assert_string_equal(source, "detected");
+    }
+    /* Dutch and German with English words in them stay theirs. */
+    assert_string_equal(language_of("Ik heb de app gedownload maar het werkt niet en niemand helpt mij", NULL, NULL),
+                        "nl");
+    assert_string_equal(language_of("Das Update ist da aber die App startet nicht mehr, danke f\xc3\xbcr nichts", NULL,
+                                    NULL),
+                        "de");
+    /* Without "en" among the languages the fast path is off. */
+    char errstr[512];
+    rc_analysers_t *no_en = analysers_from("enrich:\n  language:\n    languages: [de, fr]\n", errstr, sizeof(errstr));
+    if (no_en == NULL)
+        fail_msg("%s", errstr);
+    json_t *e = analyse_with(no_en, en[0], NULL);
+    assert_string_not_equal(field(e, "language"), "en");
+    json_decref(e);
+    rc_analysers_destroy(no_en);
+}
+
 static void test_language_outside_the_loaded_set_is_labelled_from_the_tag(void **state) {
     char errstr[512];
     rc_analysers_t *two = analysers_from("enrich:\n  language:\n    languages: [en, es]\n", errstr, sizeof(errstr));
@@ -301,6 +335,7 @@ int main(void) {
         cmocka_unit_test(test_language_und_posts_are_still_analysed),
         cmocka_unit_test(test_language_unsupported_language_is_labelled_not_guessed),
         cmocka_unit_test(test_language_supported_list_turns_the_analysers_on),
+        cmocka_unit_test(test_language_clear_english_is_detected_by_its_function_words),
         cmocka_unit_test(test_language_outside_the_loaded_set_is_labelled_from_the_tag),
         cmocka_unit_test(test_language_min_length_counts_letters_without_mentions_and_urls),
         cmocka_unit_test(test_language_config_errors_name_file_and_line),
