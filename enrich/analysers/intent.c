@@ -21,7 +21,7 @@
  *     "complimentary" snack), 1 for failure words not negated
  *     ("cancelled", "lost"; not "no delays") and 1 more when the post
  *     @mentions someone (a failure reported), 1 for an attitude word
- *     ("rude", "worst", "not happy"), 1 more when the sentiment is
+ *     ("rude", "worst", "not happy"; 2 for two of them), 1 more when the sentiment is
  *     negative. Two points make a complaint when they outweigh the praise
  *     (1 per praise word or praise emoji, 2 per strong praise, 1 for a
  *     very positive post) and there is no strong praise ("thank you for
@@ -363,6 +363,7 @@ static int intent_run(const void *state, rc_analysis_t *a, char *errstr, size_t 
     int points = 2 * popcount(breach) + popcount(care.families & ~BREACH_FAMILIES);
     points += care.events > 0;
     points += CUE(I_ATTITUDE) && context;
+    points += c.count[I_ATTITUDE] >= 2 && context; /* "rudest agent ... not happy" */
     if (points > 0 && s <= -0.05)
         points++;
     int reported = care.events > 0 && mention; /* a failure reported to the company */

@@ -34,6 +34,9 @@ static const char *intent_of(const char *text) {
 
 static void test_intent_rudest_agent_post_is_complaint(void **state) {
     assert_string_equal(intent_of("RUDEST AGENT IN DENVER. KIMBERLY S. GATE C39. NOT HAPPY @SWA."), "complaint");
+    /* two attitude cues outweigh a request tacked on at the end */
+    assert_string_equal(intent_of("RUDEST AGENT IN DENVER. KIMBERLY S. GATE C39. NOT HAPPY @SWA. call me 555-123-4567"),
+                        "complaint");
 }
 
 static void test_intent_who_rocks_denver_is_praise_not_question(void **state) {
