@@ -10,6 +10,7 @@
 int rc_cmd_dev(int argc, char **argv);
 int rc_cmd_consume(int argc, char **argv);
 int rc_cmd_produce(int argc, char **argv);
+int rc_cmd_train(int argc, char **argv);
 
 /* "post" | "enriched" | "action" | "dead_letter" -> schema; -1 if unknown. */
 int rc_cli_schema(const char *name);

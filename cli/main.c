@@ -5,6 +5,7 @@
  *                      redis-server, the three workers)
  *   ricochet consume   print a topic's records as JSON Lines
  *   ricochet produce   write JSON Lines (or raw lines) to a topic
+ *   ricochet train     fit the enrich model on labelled posts
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,8 @@ static void rc_cli_usage(FILE *fp) {
                 "            workers; --feed FILE pushes posts through and prints a summary\n"
                 "  consume   print the records of a topic as JSON Lines\n"
                 "  produce   write JSON Lines from stdin to a topic (Avro-encoded, or --raw)\n"
+                "  train     fit the enrich model on labelled JSON Lines, report cross-validated F1, write the\n"
+                "            model file (docs/model.md)\n"
                 "  version   print the version\n\n"
                 "'ricochet <command> --help' describes each.\n");
 }
@@ -37,6 +40,8 @@ int main(int argc, char **argv) {
         return rc_cmd_consume(argc - 1, argv + 1);
     if (!strcmp(argv[1], "produce"))
         return rc_cmd_produce(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "train"))
+        return rc_cmd_train(argc - 1, argv + 1);
     if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
         printf("ricochet %s (librdkafka %s)\n", RICOCHET_VERSION, rd_kafka_version_str());
         return 0;

@@ -26,6 +26,67 @@ int64_t rc_mono_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* "n" decimal digits at "s" into *v; -1 when one is not a digit. */
+static int rc_digits(const char *s, int n, int *v) {
+    *v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        *v = *v * 10 + (s[i] - '0');
+    }
+    return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (H. Hinnant's days_from_civil): no timegm(), no TZ environment. */
+static int64_t rc_days_from_civil(int64_t y, int m, int d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int rc_rfc3339_epoch(const char *s, int64_t *out) {
+    int Y, M, D, h, mi, sec, oh = 0, om = 0, sign = 0;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    if (s == NULL || strnlen(s, 20) < 20 || rc_digits(s, 4, &Y) || s[4] != '-' || rc_digits(s + 5, 2, &M) ||
+        s[7] != '-' || rc_digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        rc_digits(s + 11, 2, &h) || s[13] != ':' || rc_digits(s + 14, 2, &mi) || s[16] != ':' ||
+        rc_digits(s + 17, 2, &sec))
+        return -1;
+    if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    if (M == 2 && D == 29 && !(Y % 4 == 0 && (Y % 100 != 0 || Y % 400 == 0)))
+        return -1;
+    const char *p = s + 19;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return -1;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        sign = *p == '-' ? -1 : 1;
+        if (strnlen(p, 6) < 6 || rc_digits(p + 1, 2, &oh) || p[3] != ':' || rc_digits(p + 4, 2, &om) || oh > 23 ||
+            om > 59)
+            return -1;
+        p += 6;
+    } else {
+        return -1;
+    }
+    if (*p != '\0')
+        return -1;
+    *out = rc_days_from_civil(Y, M, D) * 86400 + h * 3600 + mi * 60 + (sec == 60 ? 59 : sec) -
+           sign * (oh * 3600 + om * 60);
+    return 0;
+}
+
 size_t rc_utf8_decode(const unsigned char *p, const unsigned char *end, uint32_t *cp) {
     uint32_t c;
     size_t n;

@@ -9,6 +9,10 @@
 void rc_now_rfc3339(char *buf, size_t buf_size);
 /* Monotonic milliseconds, for latencies and deadlines. */
 int64_t rc_mono_ms(void);
+/* Parses an RFC 3339 time ("2026-11-22T06:38:31Z", "...31.123Z",
+ * "...31+01:00") into Unix seconds (fractions dropped). Returns 0, or -1
+ * when "s" is not such a time. Pure. */
+int rc_rfc3339_epoch(const char *s, int64_t *out);
 /* Decodes the UTF-8 sequence at "p" (before "end") into *cp and returns its
  * length, or 0 when the lead byte or a continuation byte is wrong or the
  * sequence is cut off. Structural only: overlong forms and surrogates are

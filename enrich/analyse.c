@@ -9,6 +9,7 @@
 
 #include "analyse.h"
 #include "analysers/text.h"
+#include "util.h"
 
 struct rc_analysers {
     size_t n;
@@ -48,8 +49,22 @@ rc_analysers_t *rc_analysers_new(const rc_config_t *cfg, char *errstr, size_t er
                 goto fail;
             }
         }
-        if (az->init != NULL && az->init(&an->states[i], an->confs[i], why, sizeof(why)) != 0) {
-            snprintf(errstr, errstr_size, "analyser %s: %s", az->name, why);
+        if (az->init_config != NULL) {
+            if (az->init_config(&an->states[i], an->confs[i], cfg, errstr, errstr_size) != 0) {
+                an->n = i + 1;
+                goto fail;
+            }
+        } else if (az->init != NULL && az->init(&an->states[i], an->confs[i], why, sizeof(why)) != 0) {
+            /* A bad value in the section: say where the section is. */
+            char section[96], where[300] = "";
+            snprintf(section, sizeof(section), "enrich.%s", az->name);
+            const rc_node_t *node = az->config != NULL ? rc_node_get(cfg->root, section) : NULL;
+            if (node != NULL) {
+                rc_config_where(cfg, node, where, sizeof(where));
+                snprintf(errstr, errstr_size, "%skey '%s': %s", where, section, why);
+            } else {
+                snprintf(errstr, errstr_size, "analyser %s: %s", az->name, why);
+            }
             /* The analysers up to this one have a conf; this one's state is
              * whatever init left (destroy is safe on it or on NULL). */
             an->n = i + 1;
@@ -87,7 +102,7 @@ void rc_analysers_destroy(rc_analysers_t *an) {
  * to fill: the output always has the full shape even if an analyser is
  * removed from the registry. */
 static json_t *empty_entities(void) {
-    static const char *const keys[] = {"mentions", "hashtags", "urls", "people", "places", "references"};
+    static const char *const keys[] = {"mentions", "hashtags", "urls", "people", "places", "references", "brands"};
     json_t *e = json_object();
     for (size_t i = 0; e != NULL && i < sizeof(keys) / sizeof(keys[0]); i++) {
         if (json_object_set_new_nocheck(e, keys[i], json_array()) != 0) {
@@ -114,6 +129,26 @@ static json_t *customer_record(const rc_customer_t *c) {
     err |= json_object_set_new_nocheck(r, "tier", c->tier != NULL ? json_string(c->tier) : json_null());
     err |= json_object_set_new_nocheck(r, "attributes",
                                       json_is_object(c->attributes) ? json_deep_copy(c->attributes) : json_object());
+    if (err) {
+        json_decref(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* A ModelResult record (enriched_post.avsc) of what the trained model said,
+ * or JSON null when no model is configured. */
+static json_t *model_record(const rc_analysis_t *a) {
+    if (a->model_intent == NULL && a->model_sentiment == NULL)
+        return json_null();
+    json_t *r = json_object();
+    int err = r == NULL;
+    json_t *intent = a->model_intent ? json_string_nocheck(a->model_intent) : json_null();
+    json_t *sentiment = a->model_sentiment ? json_string_nocheck(a->model_sentiment) : json_null();
+    err |= json_object_set_new_nocheck(r, "intent", intent);
+    err |= json_object_set_new_nocheck(r, "intent_confidence", json_real(a->model_intent_p));
+    err |= json_object_set_new_nocheck(r, "sentiment", sentiment);
+    err |= json_object_set_new_nocheck(r, "sentiment_confidence", json_real(a->model_sentiment_p));
     if (err) {
         json_decref(r);
         return NULL;
@@ -148,6 +183,8 @@ json_t *rc_analyse_customer(const rc_analysers_t *an, json_t *post, const rc_cus
     a.language_source = "undetermined";
     a.language_supported = 1;
     a.customer = customer != NULL ? customer : &no_lookup;
+    if (rc_rfc3339_epoch(now_rfc3339, &a.now) != 0)
+        a.now = 0;
     a.redactions = json_array();
     a.urgency_reasons = json_array();
     a.entities = empty_entities();
@@ -189,6 +226,7 @@ json_t *rc_analyse_customer(const rc_analysers_t *an, json_t *post, const rc_cus
     err |= json_object_set_new_nocheck(out, "redactions", a.redactions);
     err |= json_object_set_new_nocheck(out, "language_source", json_string_nocheck(a.language_source));
     err |= json_object_set_new_nocheck(out, "customer", customer_record(a.customer));
+    err |= json_object_set_new_nocheck(out, "model", model_record(&a));
     a.redactions = NULL;
     a.urgency_reasons = NULL;
     a.entities = NULL;

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -28,6 +29,19 @@ typedef struct rc_customer {
 } rc_customer_t;
 
 /* What analysers build up for one post; turned into an EnrichedPost. */
+/* The customer-care cues of post.text (enrich/analysers/care.h): looked for
+ * once, by the sentiment analyser, and read by the analysers after it. */
+typedef struct rc_care_cues {
+    int found;               /* 0 until an analyser has looked */
+    uint32_t families;       /* RC_CARE_BIT() of each family found */
+    unsigned events;         /* failure words not negated ("cancelled", "lost", ...) */
+    size_t contrast_at;      /* word index of the first contrast ("but", "however"), or the word count */
+    uint32_t families_after; /* the same, from the contrast on */
+    unsigned events_after;
+    uint32_t courtesy;       /* bit k: rc_care_courtesy_phrase(k) ("please", "thanks", ...) is there */
+    int asks;                /* a '?', "please", "can you", "I need" ... */
+} rc_care_cues_t;
+
 typedef struct rc_analysis {
     const json_t *post;      /* the Post (borrowed) */
     const char *text;        /* post.text (borrowed) */
@@ -44,15 +58,27 @@ typedef struct rc_analysis {
     /* The customer lookup's result, never NULL inside rc_analyse() (status
      * "disabled" when no lookup is configured) (borrowed). */
     const rc_customer_t *customer;
+    /* The analysis time (enriched_at) in Unix seconds, from rc_analyse()'s
+     * "now_rfc3339"; 0 when it does not parse. Analysers use this, never the
+     * clock, so a result depends only on its inputs. */
+    int64_t now;
     /* post.text with personal data replaced (the privacy analyser): what
      * tickets and alerts show. NULL means nothing was redacted (owned,
      * malloc'd). */
     char *redacted_text;
     json_t *redactions;      /* array of the kinds replaced, e.g. "email" (owned) */
+    /* What the trained model said (enrich/analysers/model.c), per head: its
+     * label (static) and that label's probability; NULL and 0 when no model
+     * is configured or it does not decide that head. */
+    const char *model_intent;
+    double model_intent_p;
+    const char *model_sentiment;
+    double model_sentiment_p;
     /* post.text split into words once for every rule-based analyser
      * (enrich/analysers/text.h), set by rc_analyse() (borrowed). An analyser
      * run on its own with NULL here splits the text itself. */
     const struct rc_words *words;
+    rc_care_cues_t care;
 } rc_analysis_t;
 
 typedef struct rc_analyser {
@@ -67,6 +93,12 @@ typedef struct rc_analyser {
      * NULL without a table) and outlives the state. *statep is passed to
      * run(). */
     int (*init)(void **statep, const void *conf, char *errstr, size_t errstr_size);
+    /* Used instead of init when set, by an analyser whose keys hold lists or
+     * maps (RC_CT_NODE) that it validates itself: it also gets the config
+     * "cfg" (borrowed, only during the call) so rc_config_where() can name
+     * file:line. Its errstr is passed on as it is (it names the key). */
+    int (*init_config)(void **statep, const void *conf, const rc_config_t *cfg, char *errstr,
+                       size_t errstr_size);
     /* Fill its part of "a"; may read what earlier analysers filled. Must be
      * thread-safe: enrich analyses a batch on several threads
      * (enrich.threads), so run() is called concurrently with the same

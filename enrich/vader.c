@@ -33,7 +33,11 @@
  *
  * Deliberate differences: upper/lower case is ASCII only (the lexicons are
  * ASCII), and the scorer works on UTF-8 bytes, counting code points where the
- * reference counts characters.
+ * reference counts characters. The "but" rule scales each word by its
+ * position; the reference finds each word again by its value (list.index),
+ * so when a word's valence (scaled or not) equals an earlier one's it can
+ * scale the earlier word twice and this one not at all; that slip is not
+ * kept.
  */
 #include <math.h>
 #include <stdint.h>

@@ -9,8 +9,10 @@
 #                           clang and its sanitizer/libFuzzer runtimes (make test-fuzz)
 set -euo pipefail
 
+# libexttextcat-data: the language fingerprints ricochet-enrich reads at start-up.
 build_pkgs=(gcc make cmake pkg-config librdkafka-dev libavro-dev libhiredis-dev libmicrohttpd-dev
-            libyaml-dev libjansson-dev libjsmn-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libwebsockets-dev)
+            libyaml-dev libjansson-dev libjsmn-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libwebsockets-dev
+            libexttextcat-dev libexttextcat-data libpcre2-dev)
 demo_pkgs=(redis-server)
 # libclang-rt-14-dev holds the ASan/UBSan/libFuzzer runtimes for clang; clang-14
 # only pulls it in as a Recommends, which --no-install-recommends skips.

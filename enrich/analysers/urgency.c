@@ -18,15 +18,28 @@
  *   verified_author          5
  *   spreading:reposts=N      10 when reposts + quotes >= 50
  *   awaiting_reply           5 for a question or request
+ *   customer_tier:<tier>     the tier's points (enrich.urgency.tiers, default
+ *                            platinum 20, vip 20, gold 15, silver 8) when the
+ *                            customer lookup (enrich/lookup.h) found the
+ *                            author; <tier> in lower case. A failed lookup
+ *                            adds nothing: it shows in the record's
+ *                            customer.status, not here.
+ *   fast_engagement:per_min=N velocity_points (10) when likes + reposts +
+ *                            replies + quotes per minute since created_at
+ *                            (up to the analysis time, at least one minute)
+ *                            exceeds velocity_per_min (10)
  *
  * Praise is capped at 20: it matters, but it is never urgent.
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "analyse.h"
 #include "text.h"
+#include "util.h"
 
 enum { U_SAFETY = 0, U_LEGAL, U_INTENSE };
 
@@ -66,14 +79,120 @@ static const rc_phrase_def_t urgency_defs[] = {
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static int urgency_init(void **statep, const void *conf, char *errstr, size_t errstr_size) {
-    (void)conf;
-    *statep = rc_phrases_new(urgency_defs, ARRAY_LEN(urgency_defs), errstr, errstr_size);
-    return *statep != NULL ? 0 : -1;
-}
+/* enrich.urgency */
+typedef struct urgency_conf {
+    const rc_node_t *tiers;
+    double velocity_per_min;
+    long velocity_points;
+} urgency_conf_t;
+
+static const rc_config_entry_t urgency_config[] = {
+    {"tiers", RC_CT_NODE, NULL, 0, 0, NULL, offsetof(urgency_conf_t, tiers), 0,
+     "Points per customer tier from the lookup (enrich.lookup), tier name (any case) to 0..100; replaces the "
+     "default {platinum: 20, vip: 20, gold: 15, silver: 8}. Reason customer_tier:<tier>."},
+    {"velocity_per_min", RC_CT_DOUBLE, "10", 0, 1e9, NULL, offsetof(urgency_conf_t, velocity_per_min), 0,
+     "Engagement (likes + reposts + replies + quotes) per minute since the post was made above which it scores "
+     "fast_engagement."},
+    {"velocity_points", RC_CT_INT, "10", 0, 100, NULL, offsetof(urgency_conf_t, velocity_points), 0,
+     "Points for fast_engagement (0: off)."},
+    RC_CONFIG_END};
+
+typedef struct urgency_tier {
+    char *name; /* lower case */
+    int points;
+} urgency_tier_t;
+
+typedef struct urgency_state {
+    rc_phrases_t *phrases;
+    urgency_tier_t *tiers;
+    size_t ntiers;
+    double velocity_per_min;
+    int velocity_points;
+} urgency_state_t;
 
 static void urgency_destroy(void *state) {
-    rc_phrases_destroy(state);
+    urgency_state_t *u = state;
+    if (u == NULL)
+        return;
+    rc_phrases_destroy(u->phrases);
+    for (size_t i = 0; i < u->ntiers; i++)
+        free(u->tiers[i].name);
+    free(u->tiers);
+    free(u);
+}
+
+static int add_tier(urgency_state_t *u, const char *name, int points) {
+    urgency_tier_t *t = realloc(u->tiers, (u->ntiers + 1) * sizeof(*t));
+    if (t == NULL)
+        return -1;
+    u->tiers = t;
+    if ((t[u->ntiers].name = strdup(name)) == NULL)
+        return -1;
+    for (char *p = t[u->ntiers].name; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    t[u->ntiers++].points = points;
+    return 0;
+}
+
+/* Reads enrich.urgency.tiers: a map of tier name to points. */
+static int load_tiers(urgency_state_t *u, const rc_node_t *map, char *errstr, size_t errstr_size) {
+    static const struct {
+        const char *name;
+        int points;
+    } defaults[] = {{"platinum", 20}, {"vip", 20}, {"gold", 15}, {"silver", 8}};
+    if (map == NULL) {
+        for (size_t i = 0; i < ARRAY_LEN(defaults); i++)
+            if (add_tier(u, defaults[i].name, defaults[i].points) != 0)
+                goto oom;
+        return 0;
+    }
+    if (map->type == RC_NODE_SCALAR && map->value == NULL)
+        return 0; /* "tiers:" with nothing: no tier adds points */
+    if (map->type != RC_NODE_MAP) {
+        snprintf(errstr, errstr_size, "line %d: key 'enrich.urgency.tiers': expected a map of tier: points", map->line);
+        return -1;
+    }
+    for (const rc_node_t *c = map->child; c != NULL; c = c->next) {
+        char *end = NULL;
+        long pts = c->type == RC_NODE_SCALAR && c->value != NULL ? strtol(c->value, &end, 10) : -1;
+        if (end == NULL || end == c->value || *end != '\0' || pts < 0 || pts > 100) {
+            snprintf(errstr, errstr_size, "line %d: key 'enrich.urgency.tiers.%s': expected points 0..100", c->line,
+                     c->key);
+            return -1;
+        }
+        if (add_tier(u, c->key, (int)pts) != 0)
+            goto oom;
+    }
+    return 0;
+oom:
+    snprintf(errstr, errstr_size, "out of memory");
+    return -1;
+}
+
+static int urgency_init(void **statep, const void *conf, char *errstr, size_t errstr_size) {
+    static const urgency_conf_t defaults = {NULL, 10.0, 10};
+    const urgency_conf_t *c = conf != NULL ? conf : &defaults;
+    urgency_state_t *u = calloc(1, sizeof(*u));
+    *statep = u;
+    if (u == NULL) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    u->velocity_per_min = c->velocity_per_min;
+    u->velocity_points = (int)c->velocity_points;
+    if (load_tiers(u, c->tiers, errstr, errstr_size) != 0)
+        return -1;
+    u->phrases = rc_phrases_new(urgency_defs, ARRAY_LEN(urgency_defs), errstr, errstr_size);
+    return u->phrases != NULL ? 0 : -1;
+}
+
+/* The points of "tier" (any case), 0 when it is not listed. */
+static int tier_points(const urgency_state_t *u, const char *tier) {
+    for (size_t i = 0; tier != NULL && i < u->ntiers; i++)
+        if (strcasecmp(u->tiers[i].name, tier) == 0)
+            return u->tiers[i].points;
+    return 0;
 }
 
 static json_int_t int_field(const json_t *obj, const char *key) {
@@ -89,7 +208,24 @@ static int reason(json_t *reasons, const char *s) {
     return json_array_append_new(reasons, json_string(s));
 }
 
+/* Engagement per minute since the post was made, up to the analysis time;
+ * -1 when either time is unknown. The age is taken as at least a minute, so
+ * a post seconds old with a few likes is not "hundreds a minute"; a
+ * created_at more than five minutes after the analysis time (a wrong clock
+ * or a replayed capture) says nothing about speed. */
+static double engagement_per_min(const rc_analysis_t *a, const json_t *metrics) {
+    int64_t created;
+    if (a->now <= 0 || rc_rfc3339_epoch(json_string_value(json_object_get(a->post, "created_at")), &created) != 0 ||
+        created - a->now > 300)
+        return -1;
+    double engaged = (double)(int_field(metrics, "likes") + int_field(metrics, "reposts") +
+                              int_field(metrics, "replies") + int_field(metrics, "quotes"));
+    double minutes = fmax(1.0, (double)(a->now - created) / 60.0);
+    return engaged / minutes;
+}
+
 static int urgency_run(const void *state, rc_analysis_t *a, char *errstr, size_t errstr_size) {
+    const urgency_state_t *u = state;
     rc_words_t local;
     const rc_words_t *ws = rc_words_of(a, &local);
     int rc = -1, err = 0, score = 0;
@@ -98,7 +234,7 @@ static int urgency_run(const void *state, rc_analysis_t *a, char *errstr, size_t
         snprintf(errstr, errstr_size, "out of memory splitting the text");
         goto out;
     }
-    uint32_t cues = rc_phrases_scan(state, ws, NULL);
+    uint32_t cues = rc_phrases_scan(u->phrases, ws, NULL);
     json_t *r = a->urgency_reasons;
     int praise = strcmp(a->intent, "praise") == 0;
 
@@ -169,6 +305,22 @@ static int urgency_run(const void *state, rc_analysis_t *a, char *errstr, size_t
         score += 5;
         err |= reason(r, "awaiting_reply");
     }
+    const rc_customer_t *cust = a->customer;
+    int tier_pts = cust != NULL && cust->status != NULL && !strcmp(cust->status, "ok") ? tier_points(u, cust->tier) : 0;
+    if (tier_pts > 0) {
+        size_t o = (size_t)snprintf(buf, sizeof(buf), "customer_tier:");
+        for (const char *p = cust->tier; *p && o + 1 < sizeof(buf); p++)
+            buf[o++] = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+        buf[o] = '\0';
+        score += tier_pts;
+        err |= reason(r, buf);
+    }
+    double velocity = engagement_per_min(a, metrics);
+    if (u->velocity_points > 0 && velocity > u->velocity_per_min) {
+        score += u->velocity_points;
+        snprintf(buf, sizeof(buf), "fast_engagement:per_min=%.0f", floor(fmin(velocity, 1e15)));
+        err |= reason(r, buf);
+    }
 
     if (praise && score > 20)
         score = 20;
@@ -185,6 +337,8 @@ out:
 
 const rc_analyser_t rc_analyser_urgency = {
     .name = "urgency",
+    .config = urgency_config,
+    .conf_size = sizeof(urgency_conf_t),
     .init = urgency_init,
     .run = urgency_run,
     .destroy = urgency_destroy,

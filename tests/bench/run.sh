@@ -38,7 +38,8 @@
 # dwarf` while it is measured, into DIR/<stage>.perf.data (then
 # `perf report -i ...`); the numbers of such a run are lower than usual.
 #
-# BENCH_STAGES (default: all) picks the lines to measure, e.g.
+# BENCH_STAGES (default: all of ingest enrich route ingest-stream enrich-file
+# analysers intent-eval) picks what to measure, e.g.
 # "enrich enrich-file analysers"; enrich needs ingest's Posts and route
 # enrich's output, so those stages still run (unmeasured) when a later one is
 # asked for.
@@ -54,7 +55,7 @@ export RICOCHET_BIN=$BUILD/bin RICOCHET_SOURCE_DIR=$SRC
 N=${BENCH_N:-50000}
 PARTITIONS=${BENCH_PARTITIONS:-16}
 TIMEOUT=${BENCH_TIMEOUT:-120}
-STAGES=${BENCH_STAGES:-ingest enrich route ingest-stream enrich-file analysers}
+STAGES=${BENCH_STAGES:-ingest enrich route ingest-stream enrich-file analysers intent-eval}
 want() { [[ " $STAGES " == *" $1 "* ]]; }
 
 for b in ricochet ricochet-ingest ricochet-enrich ricochet-route bench_gen bench_load bench_passthrough bench_meter \
@@ -261,4 +262,14 @@ fi
 # parsed once beforehand; on CPU time, one thread.
 if want analysers; then
   "$RICOCHET_BIN/bench_enrich_cpu" -p analysers -r 3 "$H_DIR/posts.jsonl" | grep '^BENCH'
+fi
+
+# Intent and sentiment against the hand-labelled development set
+# (tests/data/devset/, docs/bench.md): per-class precision/recall/F1, macro
+# F1, accuracy and the confusion matrix per split (tune, holdout, all), and
+# the two analysers' CPU cost per post. Files only, no broker.
+if want intent-eval; then
+  [ -x "$RICOCHET_BIN/bench_intent_eval" ] || h_fail "$RICOCHET_BIN/bench_intent_eval missing (run make build)"
+  "$RICOCHET_BIN/bench_intent_eval" --time 20 "$SRC"/tests/data/devset/*.jsonl ||
+    h_fail "bench_intent_eval failed"
 fi

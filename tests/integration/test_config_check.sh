@@ -64,6 +64,21 @@ route:
 YAML
 h_pass "an unknown intent in a rule is reported"
 
+expect_error enrich "bad.yaml:5: key 'enrich.entities.references\[0\].pattern': bad regular expression at offset 10: missing closing parenthesis" <<'YAML'
+enrich:
+  entities:
+    references:
+      - kind: ticket
+        pattern: 'TCK-(\d{6}'
+YAML
+printf 'city\tspringfield\tSpringfield\tUS\ncity\tshelbyville\n' >"$H_DIR/places.tsv"
+expect_error enrich "$H_DIR/places.tsv:2: expected 4 or 5 tab-separated fields" <<YAML
+enrich:
+  entities:
+    gazetteer_extra: $H_DIR/places.tsv
+YAML
+h_pass "enrich: a bad reference pattern and a bad gazetteer line are reported with file:line"
+
 "$RICOCHET_BIN/ricochet-route" --version >"$H_DIR/out.txt"
 grep -q '^ricochet-route ' "$H_DIR/out.txt" || h_fail "--version"
 "$RICOCHET_BIN/ricochet-route" --help >"$H_DIR/out.txt"

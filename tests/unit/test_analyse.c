@@ -1,7 +1,7 @@
 /*
  * rc_analyse(): the registry runs in order and the EnrichedPost it builds
- * has exactly the shape of schemas/enriched_post.avsc; plus the language
- * analyser, which has no other home.
+ * has exactly the shape of schemas/enriched_post.avsc. (Language and
+ * privacy have their own tests: test_language.c, test_privacy.c.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -138,15 +138,15 @@ static void test_analyse_rejects_post_without_text(void **state) {
     json_decref(post);
 }
 
-static void test_analyser_registry_runs_language_sentiment_entities_intent_urgency(void **state) {
-    const char *want[] = {"language", "sentiment", "entities", "intent", "urgency"};
+static void test_analyser_registry_runs_language_privacy_sentiment_entities_intent_model_urgency(void **state) {
+    const char *want[] = {"language", "privacy", "sentiment", "entities", "intent", "model", "urgency"};
     size_t n = 0;
     while (rc_analyser_registry[n] != NULL) {
-        assert_true(n < 5);
+        assert_true(n < 7);
         assert_string_equal(rc_analyser_registry[n]->name, want[n]);
         n++;
     }
-    assert_int_equal(n, 5);
+    assert_int_equal(n, 7);
     rc_analysers_destroy(NULL); /* safe on NULL */
 }
 
@@ -169,7 +169,10 @@ static void test_analyser_runs_alone_without_shared_words(void **state) {
         conf = calloc(1, entities->conf_size);
         assert_int_equal(rc_config_bind(cfg, "enrich.entities", entities->config, conf, errstr, sizeof(errstr)), 0);
     }
-    assert_int_equal(entities->init(&st, conf, errstr, sizeof(errstr)), 0);
+    if (entities->init_config != NULL)
+        assert_int_equal(entities->init_config(&st, conf, cfg, errstr, sizeof(errstr)), 0);
+    else
+        assert_int_equal(entities->init(&st, conf, errstr, sizeof(errstr)), 0);
 
     json_t *post = make_post("RUDEST AGENT IN DENVER. KIMBERLY S. GATE C39. NOT HAPPY @SWA.", NULL);
     rc_analysis_t a;
@@ -194,42 +197,6 @@ static void test_analyser_runs_alone_without_shared_words(void **state) {
         free(conf);
     }
     rc_config_destroy(cfg);
-}
-
-static const char *language_of(const char *text, const char *lang) {
-    static char out[8];
-    json_t *post = make_post(text, lang);
-    json_t *e = analyse_ok(post);
-    snprintf(out, sizeof(out), "%s", json_string_value(json_object_get(e, "language")));
-    json_decref(e);
-    json_decref(post);
-    return out;
-}
-
-static void test_language_uses_platform_tag_when_set(void **state) {
-    assert_string_equal(language_of("Le vol est en retard", "en"), "en");
-    assert_string_equal(language_of("the flight is late", "PT-br"), "pt");
-    assert_string_equal(language_of("the flight is late", "en_GB"), "en");
-}
-
-static void test_language_guesses_from_function_words_otherwise(void **state) {
-    assert_string_equal(language_of("the flight is late and the crew is not here", NULL), "en");
-    assert_string_equal(language_of("el vuelo est\xc3\xa1 retrasado y no hay nadie que ayude", NULL), "es");
-    assert_string_equal(language_of("le vol est annul\xc3\xa9 et je suis tr\xc3\xa8s d\xc3\xa9\xc3\xa7u", NULL), "fr");
-    assert_string_equal(language_of("der Flug ist versp\xc3\xa4tet und ich bin nicht froh", NULL), "de");
-    assert_string_equal(language_of("o voo est\xc3\xa1 atrasado e eu n\xc3\xa3o estou feliz com isso", NULL), "pt");
-    /* tags that are not ISO 639-1 ("und", X's "qme") fall back to the words */
-    assert_string_equal(language_of("the flight is late and the crew is not here", "und"), "en");
-    assert_string_equal(language_of("the flight is late and the crew is not here", "qme"), "en");
-}
-
-static void test_language_is_und_when_unsure(void **state) {
-    assert_string_equal(language_of("", NULL), "und");
-    assert_string_equal(language_of("DEN SFO LAX 12345 #travel", NULL), "und");
-    /* Chinese: "my flight is delayed" */
-    assert_string_equal(
-        language_of("\xe6\x88\x91\xe7\x9a\x84\xe8\x88\xaa\xe7\x8f\xad\xe5\xbb\xb6\xe8\xaf\xaf\xe4\xba\x86", NULL),
-        "und");
 }
 
 /* Text is not always clean UTF-8 by the time it gets here (the Avro path
@@ -262,11 +229,8 @@ int main(void) {
         cmocka_unit_test(test_analyse_output_matches_enriched_post_schema),
         cmocka_unit_test(test_analyse_references_the_post_without_copying),
         cmocka_unit_test(test_analyse_rejects_post_without_text),
-        cmocka_unit_test(test_analyser_registry_runs_language_sentiment_entities_intent_urgency),
+        cmocka_unit_test(test_analyser_registry_runs_language_privacy_sentiment_entities_intent_model_urgency),
         cmocka_unit_test(test_analyser_runs_alone_without_shared_words),
-        cmocka_unit_test(test_language_uses_platform_tag_when_set),
-        cmocka_unit_test(test_language_guesses_from_function_words_otherwise),
-        cmocka_unit_test(test_language_is_und_when_unsure),
         cmocka_unit_test(test_analyse_survives_arbitrary_bytes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

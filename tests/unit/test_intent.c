@@ -34,6 +34,9 @@ static const char *intent_of(const char *text) {
 
 static void test_intent_rudest_agent_post_is_complaint(void **state) {
     assert_string_equal(intent_of("RUDEST AGENT IN DENVER. KIMBERLY S. GATE C39. NOT HAPPY @SWA."), "complaint");
+    /* two attitude cues outweigh a request tacked on at the end */
+    assert_string_equal(intent_of("RUDEST AGENT IN DENVER. KIMBERLY S. GATE C39. NOT HAPPY @SWA. call me 555-123-4567"),
+                        "complaint");
 }
 
 static void test_intent_who_rocks_denver_is_praise_not_question(void **state) {
@@ -90,6 +93,85 @@ static void test_intent_plain_statement_is_other(void **state) {
     assert_string_equal(intent_of(""), "other");
 }
 
+static void test_intent_sarcasm_is_complaint(void **state) {
+    assert_string_equal(intent_of("@SkyAir great, another delay"), "complaint");
+    assert_string_equal(intent_of("Thanks for nothing @Telco"), "complaint");
+    assert_string_equal(intent_of("@Air just what I needed, a cancelled flight"), "complaint");
+    assert_string_equal(intent_of("Love waiting 40 minutes for a 'quick' reply @ShopCo"), "complaint");
+    /* the same words without a problem are praise */
+    assert_string_equal(intent_of("@SkyAir great, an early landing!"), "praise");
+}
+
+static void test_intent_breach_without_negative_words_is_complaint(void **state) {
+    assert_string_equal(intent_of("@Air my bag never arrived"), "complaint");
+    assert_string_equal(intent_of("3 hours on hold with @Telco"), "complaint");
+    assert_string_equal(intent_of("@Bank I was told my card would arrive in 5 days. That was three weeks ago."),
+                        "complaint");
+    assert_string_equal(intent_of("@Shop where is my order #5512"), "complaint");
+    assert_string_equal(intent_of("@Telco still waiting for a callback"), "complaint");
+    assert_string_equal(intent_of("cancelled again @Rail"), "complaint");
+}
+
+static void test_intent_negative_mood_without_service_context_is_other(void **state) {
+    assert_string_equal(intent_of("traffic is awful today"), "other");
+    assert_string_equal(intent_of("ugh, Monday again. so tired"), "other");
+    assert_string_equal(intent_of("waited 20 minutes for the kettle to boil, I hate this"), "other");
+}
+
+static void test_intent_why_questions_to_the_company_are_complaints(void **state) {
+    assert_string_equal(intent_of("why is my refund STILL not here?? @Shop"), "complaint");
+    assert_string_equal(intent_of("@Bank why has my deposit not shown up??"), "complaint");
+    /* a question without a breach stays a question */
+    assert_string_equal(intent_of("@Air does the lounge open at 5am?"), "question");
+}
+
+static void test_intent_requests_without_a_breach_are_requests(void **state) {
+    /* failure words alone do not turn a request into a complaint */
+    assert_string_equal(intent_of("@Hotel could you arrange a late checkout for room 512?"), "request");
+    assert_string_equal(intent_of("@Telco please send me a replacement SIM, mine got water damaged"), "request");
+    /* a breach does, even when help is asked for */
+    assert_string_equal(intent_of("my order never came, can you help?"), "complaint");
+    /* "I want" asks only when it is said to the company */
+    assert_string_equal(intent_of("@Telco I want to add a line to my plan"), "request");
+    assert_string_equal(intent_of("everything I want is sold out"), "other");
+}
+
+static void test_intent_mixed_praise_and_complaint_follows_the_contrast(void **state) {
+    assert_string_equal(intent_of("love the app but it crashes every time I pay"), "complaint");
+    assert_string_equal(intent_of("the crew were lovely but my bag is still missing @Air"), "complaint");
+    assert_string_equal(intent_of("@Courier the driver was late but you called to apologise, classy"), "praise");
+}
+
+static void test_intent_thanks_outweigh_failure_words(void **state) {
+    assert_string_equal(intent_of("@Air thank you for rebooking me after the cancellation"), "praise");
+}
+
+static void test_intent_negated_failure_words_are_not_complaints(void **state) {
+    assert_string_equal(intent_of("@Rail not a single delay all week, well done"), "praise");
+    assert_string_equal(intent_of("@Rail no delays all week, well done"), "praise");
+}
+
+extern const rc_analyser_t rc_analyser_intent;
+
+static void test_intent_run_alone_finds_the_care_cues_itself(void **state) {
+    /* Without the sentiment analyser before it (a->care not found) and
+     * without words split for it. */
+    char errstr[256];
+    void *st = NULL;
+    assert_int_equal(rc_analyser_intent.init(&st, NULL, errstr, sizeof(errstr)), 0);
+    rc_analysis_t a;
+    memset(&a, 0, sizeof(a));
+    a.text = "@Air my bag never arrived";
+    a.language_supported = 1; /* as the language analyser leaves an English post */
+    a.entities = json_pack("{s:[], s:[], s:[]}", "mentions", "people", "references");
+    assert_non_null(a.entities);
+    assert_int_equal(rc_analyser_intent.run(st, &a, errstr, sizeof(errstr)), 0);
+    assert_string_equal(a.intent, "complaint");
+    assert_true(a.care.found);
+    json_decref(a.entities);
+    rc_analyser_intent.destroy(st);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intent_rudest_agent_post_is_complaint),
@@ -103,6 +185,15 @@ int main(void) {
         cmocka_unit_test(test_intent_question_by_mark_or_first_word),
         cmocka_unit_test(test_intent_question_mark_inside_a_url_does_not_count),
         cmocka_unit_test(test_intent_plain_statement_is_other),
+        cmocka_unit_test(test_intent_sarcasm_is_complaint),
+        cmocka_unit_test(test_intent_breach_without_negative_words_is_complaint),
+        cmocka_unit_test(test_intent_negative_mood_without_service_context_is_other),
+        cmocka_unit_test(test_intent_why_questions_to_the_company_are_complaints),
+        cmocka_unit_test(test_intent_requests_without_a_breach_are_requests),
+        cmocka_unit_test(test_intent_mixed_praise_and_complaint_follows_the_contrast),
+        cmocka_unit_test(test_intent_thanks_outweigh_failure_words),
+        cmocka_unit_test(test_intent_negated_failure_words_are_not_complaints),
+        cmocka_unit_test(test_intent_run_alone_finds_the_care_cues_itself),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

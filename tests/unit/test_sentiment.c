@@ -21,6 +21,7 @@
 #include "analyse.h"
 
 static rc_vader_t *vader;
+static rc_analysers_t *chain; /* the analyser chain, made on first use */
 
 static int setup(void **state) {
     char errstr[256];
@@ -34,6 +35,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     rc_vader_destroy(vader);
+    rc_analysers_destroy(chain);
     return 0;
 }
 
@@ -187,6 +189,232 @@ static void test_vader_long_text_uses_the_heap_path(void **state) {
     assert_true(c > 0.99);
 }
 
+/* The compound score of a raw valence sum, rounded as rc_vader_score()
+ * reports it: the rule tests below compute by hand what each rule does to
+ * lexicon valences (good 1.9, bad -2.5, bomb -2.2, kiss 1.8, death -2.9,
+ * kind 2.4, doubt -1.5, no -1.2, ":)" 2.0, ":(" -1.9) and compare exactly. */
+static double norm(double sum) {
+    return round(sum / sqrt(sum * sum + 15.0) * 1e4) / 1e4;
+}
+
+static void assert_compound(const char *text, double sum) {
+    double got = compound(text), want = norm(sum);
+    if (fabs(got - want) > 1e-9)
+        fail_msg("\"%s\": compound %.4f, want %.4f (valence sum %.5f)", text, got, want, sum);
+}
+
+static void test_vader_lexicon_word_scores_its_mean_valence(void **state) {
+    assert_compound("good", 1.9);
+    assert_compound("the film was bad", -2.5);
+    /* later lexicon lines win, as in a dictionary built line by line
+     * ("lol" is listed as 2.9 and again as 1.8) */
+    assert_compound("lol", 1.8);
+}
+
+static void test_vader_negation_scales_by_minus_0_74_up_to_three_words_back(void **state) {
+    assert_compound("not good", 1.9 * -0.74);
+    assert_compound("isn't good", 1.9 * -0.74);    /* any "n't" word */
+    assert_compound("it is not very good", (1.9 + 0.293) * -0.74);
+    assert_compound("not at all the good", 1.9); /* four words back: too far */
+}
+
+static void test_vader_never_so_and_never_this_intensify_rather_than_negate(void **state) {
+    assert_compound("never good", 1.9 * -0.74);
+    assert_compound("never this good", 1.9 * 1.25);
+    assert_compound("never so good", (1.9 + 0.293) * 1.25);
+}
+
+static void test_vader_without_doubt_is_not_a_negation(void **state) {
+    /* "without" negates "doubt" (-1.5) but not the word after the pair */
+    assert_compound("without doubt good", 1.9 + -1.5 * -0.74);
+    assert_compound("without much good", 1.9 * -0.74);
+}
+
+static void test_vader_no_negates_the_next_lexicon_word_instead_of_scoring(void **state) {
+    assert_compound("no", -1.2);
+    assert_compound("no good", 1.9 * -0.74);
+}
+
+static void test_vader_special_case_idioms_replace_the_valence(void **state) {
+    assert_compound("that show was the bomb", 3.0);
+    /* both lexicon words of "kiss of death" take the idiom's valence */
+    assert_compound("it was the kiss of death", -1.5 * 2);
+    /* the reference only checks idioms with three words before the word */
+    assert_compound("the bomb", -2.2);
+}
+
+static void test_vader_kind_of_dampens_and_scores_nothing_itself(void **state) {
+    assert_compound("it is kind of good", 1.9 - 0.293);
+    assert_compound("it is kind", 2.4);
+    assert_compound("it is kinda good", 1.9 - 0.293);
+}
+
+static void test_vader_least_negates_except_at_least_and_very_least(void **state) {
+    assert_compound("least good", 1.9 * -0.74);
+    assert_compound("the least good", 1.9 * -0.74);
+    assert_compound("at least good", 1.9);
+    assert_compound("very least good", 1.9 + 0.293 * 0.95);
+}
+
+static void test_vader_all_caps_word_and_booster_add_0_733_in_mixed_case(void **state) {
+    assert_compound("the food was GOOD", 1.9 + 0.733);
+    assert_compound("the food was VERY good", 1.9 + 0.293 + 0.733);
+    assert_compound("the food was BAD", -2.5 - 0.733);
+    assert_compound("THE FOOD WAS GOOD", 1.9); /* all caps: nothing stands out */
+}
+
+static void test_vader_but_halves_before_and_multiplies_after_by_1_5(void **state) {
+    assert_compound("good but bad", 1.9 * 0.5 - 2.5 * 1.5);
+    assert_compound("good BUT bad", 1.9 * 0.5 - 2.5 * 1.5);
+    /* only the first "but" splits */
+    assert_compound("good but bad but good", 1.9 * 0.5 - 2.5 * 1.5 + 1.9 * 1.5);
+}
+
+static void test_vader_question_marks_add_0_18_each_from_two_capped_at_0_96(void **state) {
+    assert_compound("good?", 1.9);
+    assert_compound("good??", 1.9 + 2 * 0.18);
+    assert_compound("good???", 1.9 + 3 * 0.18);
+    assert_compound("good????", 1.9 + 0.96);
+    assert_compound("bad???", -2.5 - 3 * 0.18);
+    assert_compound("good!!??", 1.9 + 2 * 0.292 + 2 * 0.18);
+}
+
+static void test_vader_emoticons_score_as_lexicon_tokens(void **state) {
+    assert_compound(":)", 2.0);
+    assert_compound(":(", -1.9);
+    assert_compound("thanks :)", 1.9 + 2.0);
+}
+
+/* ---- the sentiment analyser: customer-care cues (enrich/analysers/care.h) ---- */
+
+/* The analyser chain's score and label for "text". */
+static double analysed(const char *text, const char **label) {
+    static char lab[16];
+    char errstr[256];
+    if (chain == NULL) {
+        chain = rc_analysers_new(NULL, errstr, sizeof(errstr));
+        assert_non_null(chain);
+    }
+    json_t *post = json_pack("{s:s, s:s, s:{s:s, s:s}}", "id", "1", "text", text, "author", "id", "1", "handle", "h");
+    json_t *e = rc_analyse(chain, post, "2026-11-22T06:38:31Z", errstr, sizeof(errstr));
+    if (e == NULL)
+        fail_msg("rc_analyse(\"%s\"): %s", text, errstr);
+    json_t *s = json_object_get(e, "sentiment");
+    double score = json_real_value(json_object_get(s, "score"));
+    snprintf(lab, sizeof(lab), "%s", json_string_value(json_object_get(s, "label")));
+    if (label != NULL)
+        *label = lab;
+    json_decref(e);
+    json_decref(post);
+    return score;
+}
+
+/* VADER's valence sum behind the compound score of "text". */
+static double vader_sum(const char *text) {
+    double c = fmax(-0.9999, fmin(0.9999, compound(text)));
+    return c * sqrt(15.0 / (1.0 - c * c));
+}
+
+/* The analyser's score is VADER's with "valence" added to its sum. */
+static void assert_shifted(const char *text, double valence) {
+    double got = analysed(text, NULL), want = norm(vader_sum(text) + valence);
+    if (fabs(got - want) > 1e-9)
+        fail_msg("\"%s\": score %.4f, want %.4f (VADER %.4f %+.1f)", text, got, want, compound(text), valence);
+}
+
+static void assert_label(const char *text, const char *want) {
+    const char *label;
+    analysed(text, &label);
+    if (strcmp(label, want) != 0)
+        fail_msg("\"%s\": label %s, want %s", text, label, want);
+}
+
+static void test_care_plain_text_keeps_the_vader_score(void **state) {
+    assert_shifted("The book was good.", 0.0);
+    assert_shifted("The service was terrible", 0.0);
+}
+
+static void test_care_hold_adds_minus_1_5(void **state) {
+    assert_shifted("3 hours on hold", -1.5);
+    assert_shifted("we are in the queue", -1.5);
+    /* "for 3 hours" is lateness on top */
+    assert_shifted("on hold for 3 hours", -1.5 - 1.5);
+    assert_label("3 hours on hold", "negative");
+}
+
+static void test_care_waiting_adds_minus_1_5(void **state) {
+    assert_shifted("still waiting for my refund", -1.5);
+    assert_shifted("no refund yet", -1.5);
+    assert_shifted("my claim is still \"under review\"", -1.5 - 1.0); /* and quoted */
+    assert_label("still waiting", "negative");
+}
+
+static void test_care_no_reply_adds_minus_1_5(void **state) {
+    assert_shifted("nobody answers the phone", -1.5);
+    assert_shifted("they hung up on me", -1.5);
+}
+
+static void test_care_repeat_adds_minus_1_0(void **state) {
+    assert_shifted("third time this week", -1.0);
+    assert_shifted("flight cancelled again", -1.0);
+    assert_shifted("the app keeps logging me out", -1.0);
+    assert_label("cancelled again", "negative");
+}
+
+static void test_care_late_adds_minus_1_5(void **state) {
+    assert_shifted("my train is hours late", -1.5);
+    assert_shifted("that was three weeks ago", -1.5);
+    assert_shifted("waited for 3 hours", -1.5);
+    /* a count of days is no wait by itself */
+    assert_shifted("back in 2 days", 0.0);
+    assert_shifted("a customer for 5 months", 0.0);
+}
+
+static void test_care_expectation_adds_minus_1_0(void **state) {
+    assert_shifted("I was told it would be fixed", -1.0);
+    assert_shifted("it was supposed to arrive Monday", -1.0);
+}
+
+static void test_care_where_is_my_adds_minus_1_5(void **state) {
+    assert_shifted("where is my parcel", -1.5);
+    assert_shifted("where's my refund", -1.5);
+}
+
+static void test_care_failure_adds_minus_1_5(void **state) {
+    assert_shifted("my parcel never arrived", -1.5);
+    assert_shifted("charged twice for one ticket", -1.5);
+}
+
+static void test_care_sarcasm_drops_the_praise_and_adds_minus_2(void **state) {
+    /* VADER reads these as positive; the praise words are the irony */
+    assert_true(compound("thanks for nothing") > 0.05);
+    assert_shifted("thanks for nothing", -vader_sum("thanks for nothing") - 2.0);
+    assert_shifted("love waiting on the phone", -vader_sum("love waiting on the phone") - 2.0);
+    /* an opening praise word before a failure; "another delay" repeats */
+    assert_shifted("great, another delay", -vader_sum("great, another delay") - 1.0 - 2.0);
+    /* "just what I needed" only with a failure */
+    assert_shifted("just what I needed, a cancelled flight", -2.0);
+    assert_shifted("just what I needed, a coffee", 0.0);
+    assert_label("great, another delay", "negative");
+}
+
+static void test_care_quoted_words_add_minus_1_0(void **state) {
+    assert_shifted("the 'complimentary' snack", -1.0);
+    assert_shifted("it says \"delivered\"", -1.0);
+    /* apostrophes are no quotation */
+    assert_shifted("don't know, it's fine", 0.0);
+}
+
+static void test_care_courtesy_in_a_request_is_neutral(void **state) {
+    /* VADER scores "please" and "thanks" positive */
+    assert_true(compound("@Air can you please move my seat? thanks") > 0.05);
+    assert_label("@Air can you please move my seat? thanks", "neutral");
+    assert_label("Please send me a copy of my last bill.", "neutral");
+    /* thanks that ask for nothing are praise */
+    assert_label("Thanks for the quick refund, amazing!", "positive");
+    assert_shifted("Thanks for the quick refund, amazing!", 0.0);
+}
+
 static void test_sentiment_analyser_labels_by_thresholds(void **state) {
     char errstr[256];
     rc_analysers_t *an = rc_analysers_new(NULL, errstr, sizeof(errstr));
@@ -223,6 +451,30 @@ int main(void) {
         cmocka_unit_test(test_vader_least_negates_but_at_least_does_not),
         cmocka_unit_test(test_vader_empty_and_wordless_text_score_zero),
         cmocka_unit_test(test_vader_long_text_uses_the_heap_path),
+        cmocka_unit_test(test_vader_lexicon_word_scores_its_mean_valence),
+        cmocka_unit_test(test_vader_negation_scales_by_minus_0_74_up_to_three_words_back),
+        cmocka_unit_test(test_vader_never_so_and_never_this_intensify_rather_than_negate),
+        cmocka_unit_test(test_vader_without_doubt_is_not_a_negation),
+        cmocka_unit_test(test_vader_no_negates_the_next_lexicon_word_instead_of_scoring),
+        cmocka_unit_test(test_vader_special_case_idioms_replace_the_valence),
+        cmocka_unit_test(test_vader_kind_of_dampens_and_scores_nothing_itself),
+        cmocka_unit_test(test_vader_least_negates_except_at_least_and_very_least),
+        cmocka_unit_test(test_vader_all_caps_word_and_booster_add_0_733_in_mixed_case),
+        cmocka_unit_test(test_vader_but_halves_before_and_multiplies_after_by_1_5),
+        cmocka_unit_test(test_vader_question_marks_add_0_18_each_from_two_capped_at_0_96),
+        cmocka_unit_test(test_vader_emoticons_score_as_lexicon_tokens),
+        cmocka_unit_test(test_care_plain_text_keeps_the_vader_score),
+        cmocka_unit_test(test_care_hold_adds_minus_1_5),
+        cmocka_unit_test(test_care_waiting_adds_minus_1_5),
+        cmocka_unit_test(test_care_no_reply_adds_minus_1_5),
+        cmocka_unit_test(test_care_repeat_adds_minus_1_0),
+        cmocka_unit_test(test_care_late_adds_minus_1_5),
+        cmocka_unit_test(test_care_expectation_adds_minus_1_0),
+        cmocka_unit_test(test_care_where_is_my_adds_minus_1_5),
+        cmocka_unit_test(test_care_failure_adds_minus_1_5),
+        cmocka_unit_test(test_care_sarcasm_drops_the_praise_and_adds_minus_2),
+        cmocka_unit_test(test_care_quoted_words_add_minus_1_0),
+        cmocka_unit_test(test_care_courtesy_in_a_request_is_neutral),
         cmocka_unit_test(test_sentiment_analyser_labels_by_thresholds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -26,10 +26,12 @@ static const char *rc_enriched_json_fmt =
     "{\"post\":%s,\"sentiment\":{\"score\":-0.8316,\"label\":\"negative\"},\"intent\":\"complaint\",\"urgency\":87,"
     "\"urgency_reasons\":[\"names an employee\",\"high reach\"],\"entities\":{\"mentions\":[\"SWA\"],\"hashtags\":[],"
     "\"urls\":[\"https://example.com/x\"],\"people\":[\"KIMBERLY S.\"],\"places\":[\"DENVER\"],\"references\":[{"
-    "\"kind\":\"gate\",\"value\":\"C39\"},{\"kind\":\"flight\",\"value\":\"WN1234\"}]},\"language\":\"en\","
+    "\"kind\":\"gate\",\"value\":\"C39\"},{\"kind\":\"flight\",\"value\":\"WN1234\"}],\"brands\":[\"Southwest\"]},"
+    "\"language\":\"en\","
     "\"enriched_at\":\"2026-11-22T06:00:02Z\",\"redacted_text\":\"call me on [phone]\",\"redactions\":[\"phone\"],"
     "\"language_source\":\"platform\",\"customer\":{\"status\":\"ok\",\"tier\":\"gold\",\"attributes\":{\"since\":"
-    "\"2019\"}}}";
+    "\"2019\"}},\"model\":{\"intent\":\"complaint\",\"intent_confidence\":0.75,\"sentiment\":null,"
+    "\"sentiment_confidence\":0.0}}";
 
 static const char *rc_action_nulls_json =
     "{\"post_id\":\"1\",\"platform\":\"x\",\"case_key\":\"x:9\",\"rule\":null,\"sink\":null,\"action\":\"no_match\","

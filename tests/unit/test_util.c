@@ -159,6 +159,32 @@ static void test_mono_ms_advances(void **state) {
     assert_true(b - a >= 29 && b - a < 5000);
 }
 
+static void test_rfc3339_epoch_matches_date_and_rejects_bad_times(void **state) {
+    int64_t t = 0;
+    (void)state;
+    /* Expected values from GNU date -u -d ... +%s. */
+    assert_int_equal(rc_rfc3339_epoch("2026-11-22T06:38:31Z", &t), 0);
+    assert_int_equal(t, 1795329511);
+    assert_int_equal(rc_rfc3339_epoch("2026-11-22T06:38:31.987Z", &t), 0);
+    assert_int_equal(t, 1795329511);
+    assert_int_equal(rc_rfc3339_epoch("2026-11-21T08:01:02+01:00", &t), 0);
+    assert_int_equal(t, 1795244462);
+    assert_int_equal(rc_rfc3339_epoch("2000-02-29T00:00:00Z", &t), 0);
+    assert_int_equal(t, 951782400);
+    assert_int_equal(rc_rfc3339_epoch("1969-12-31T23:59:59Z", &t), 0);
+    assert_int_equal(t, -1);
+    t = 42;
+    assert_int_equal(rc_rfc3339_epoch("2026-02-29T00:00:00Z", &t), -1); /* not a leap year */
+    assert_int_equal(rc_rfc3339_epoch("2026-11-22T06:38:31", &t), -1);  /* no zone */
+    assert_int_equal(rc_rfc3339_epoch("2026-11-22T06:38:31Zjunk", &t), -1);
+    assert_int_equal(rc_rfc3339_epoch("2026-11-22T24:00:00Z", &t), -1);
+    assert_int_equal(rc_rfc3339_epoch("2026-11-22T06:38:31.Z", &t), -1);
+    assert_int_equal(rc_rfc3339_epoch("2026-11-22T06:38:31+01", &t), -1);
+    assert_int_equal(rc_rfc3339_epoch("", &t), -1);
+    assert_int_equal(rc_rfc3339_epoch(NULL, &t), -1);
+    assert_int_equal(t, 42); /* untouched on failure */
+}
+
 static void test_post_version_separates_edits_by_text_and_deletes_from_posts(void **state) {
     char a[128], b[128];
     (void)state;
@@ -199,6 +225,7 @@ int main(void) {
         cmocka_unit_test(test_consttime_streq_compares_whole_strings),
         cmocka_unit_test(test_now_rfc3339_has_millisecond_utc_form),
         cmocka_unit_test(test_mono_ms_advances),
+        cmocka_unit_test(test_rfc3339_epoch_matches_date_and_rejects_bad_times),
         cmocka_unit_test(test_post_version_separates_edits_by_text_and_deletes_from_posts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
