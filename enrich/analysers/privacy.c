@@ -453,6 +453,8 @@ static int find_in_run(const rc_privacy_conf_t *conf, const unsigned char *t, si
 
 static int starts_url(const unsigned char *t, size_t i, size_t len) {
     const char *s = (const char *)t + i;
+    if (i >= len || ((t[i] | 0x20) != 'h' && (t[i] | 0x20) != 'w'))
+        return 0; /* most positions, without a call */
     return (len - i >= 7 && !strncasecmp(s, "http://", 7)) || (len - i >= 8 && !strncasecmp(s, "https://", 8)) ||
            (len - i >= 4 && !strncasecmp(s, "www.", 4));
 }
