@@ -40,7 +40,7 @@
 # `perf report -i ...`); the numbers of such a run are lower than usual.
 #
 # BENCH_STAGES (default: all of ingest enrich route ingest-stream enrich-file
-# analysers intent-eval) picks what to measure, e.g.
+# analysers intent-eval model-cv) picks what to measure, e.g.
 # "enrich enrich-file analysers"; enrich needs ingest's Posts and route
 # enrich's output, so those stages still run (unmeasured) when a later one is
 # asked for.
@@ -56,7 +56,7 @@ export RICOCHET_BIN=$BUILD/bin RICOCHET_SOURCE_DIR=$SRC
 N=${BENCH_N:-50000}
 PARTITIONS=${BENCH_PARTITIONS:-16}
 TIMEOUT=${BENCH_TIMEOUT:-120}
-STAGES=${BENCH_STAGES:-ingest enrich route ingest-stream enrich-file analysers intent-eval}
+STAGES=${BENCH_STAGES:-ingest enrich route ingest-stream enrich-file analysers intent-eval model-cv}
 want() { [[ " $STAGES " == *" $1 "* ]]; }
 
 for b in ricochet ricochet-ingest ricochet-enrich ricochet-route bench_gen bench_load bench_passthrough bench_meter \
@@ -273,4 +273,18 @@ if want intent-eval; then
   [ -x "$RICOCHET_BIN/bench_intent_eval" ] || h_fail "$RICOCHET_BIN/bench_intent_eval missing (run make build)"
   "$RICOCHET_BIN/bench_intent_eval" --time 20 "$SRC"/tests/data/devset/*.jsonl ||
     h_fail "bench_intent_eval failed"
+fi
+
+# The trainable model on the same development set: ricochet train's 5-fold
+# cross-validated macro-F1 per head (docs/model.md), next to the built-in
+# rules' scores on the same lines, and the prediction speed of the model
+# trained on all of it (bench_model).
+if want model-cv; then
+  cat "$SRC"/tests/data/devset/*.jsonl >"$H_DIR/devset.jsonl"
+  "$RICOCHET_BIN/ricochet" train --in "$H_DIR/devset.jsonl" --folds 5 --out "$H_DIR/dev.model" \
+    >"$H_DIR/train.out" 2>&1 || { cat "$H_DIR/train.out" >&2; h_fail "ricochet train failed"; }
+  awk '/^  (intent|sentiment) macro-F1/ { printf "BENCH eval=model-cv head=%s folds=5 macro_f1=%s accuracy=%s\n", $1, $3, $5 }
+       /built-in rules on the same lines/ { printf "BENCH eval=rules head=%s macro_f1=%s accuracy=%s\n", $7, $9, $11 }' \
+    "$H_DIR/train.out"
+  "$RICOCHET_BIN/bench_model" "$H_DIR/dev.model" "$H_DIR/devset.jsonl" | sed -n 's/^MODEL phase=heads /BENCH eval=model-speed /p'
 fi
