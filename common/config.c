@@ -589,6 +589,18 @@ void rc_config_where(const rc_config_t *cfg, const rc_node_t *node, char *buf, s
         snprintf(buf, buf_size, "%s: ", path);
 }
 
+int rc_config_err(const rc_config_t *cfg, const rc_node_t *node, char *errstr, size_t errstr_size, const char *fmt,
+                  ...) {
+    char where[300], msg[700];
+    va_list ap;
+    rc_config_where(cfg, node, where, sizeof(where));
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(errstr, errstr_size, "%s%s", where, msg);
+    return -1;
+}
+
 /* Edit distance with one rolling row; words longer than this are never
  * "close" to a config key anyway. */
 #define RC_DYM_MAX 128

@@ -111,6 +111,10 @@ int rc_node_flatten(const rc_node_t *map, int (*cb)(void *opaque, const char *ke
 /* Helpers for components that validate their own subtrees (RC_CT_NODE):
  * "file:line: " prefix for a node, into buf. */
 void rc_config_where(const rc_config_t *cfg, const rc_node_t *node, char *buf, size_t buf_size);
+/* Writes "file:line: " for "node" and the printf-style message into errstr
+ * and returns -1, for components validating their own subtrees. */
+int rc_config_err(const rc_config_t *cfg, const rc_node_t *node, char *errstr, size_t errstr_size, const char *fmt,
+                  ...) __attribute__((format(printf, 5, 6)));
 
 /* Levenshtein-based: the entry of "candidates" (NULL-terminated) closest to
  * "word" if it is within a small edit distance, else NULL. */

@@ -14,20 +14,6 @@ static const char *const rc_when_keys[] = {"intent",           "sentiment",     
                                            NULL};
 static const char *const rc_action_keys[] = {"sink", "subject", "body", NULL};
 
-static int rc_rules_err(const rc_config_t *cfg, const rc_node_t *n, char *errstr, size_t errstr_size,
-                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int rc_rules_err(const rc_config_t *cfg, const rc_node_t *n, char *errstr, size_t errstr_size,
-                        const char *fmt, ...) {
-    char where[300], msg[600];
-    va_list ap;
-    rc_config_where(cfg, n, where, sizeof(where));
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    snprintf(errstr, errstr_size, "%s%s", where, msg);
-    return -1;
-}
-
 /* A scalar or a sequence of scalars, as a JSON array of strings. */
 static json_t *rc_rules_strlist(const rc_config_t *cfg, const rc_node_t *n, const char *what, int lower,
                                 char *errstr, size_t errstr_size) {
@@ -37,14 +23,14 @@ static json_t *rc_rules_strlist(const rc_config_t *cfg, const rc_node_t *n, cons
     } else if (n->type == RC_NODE_SEQ) {
         for (const rc_node_t *c = n->child; c; c = c->next) {
             if (c->type != RC_NODE_SCALAR || !c->value) {
-                rc_rules_err(cfg, c, errstr, errstr_size, "'%s' must be a string or a list of strings", what);
+                rc_config_err(cfg, c, errstr, errstr_size, "'%s' must be a string or a list of strings", what);
                 json_decref(a);
                 return NULL;
             }
             json_array_append_new(a, json_string(c->value));
         }
     } else {
-        rc_rules_err(cfg, n, errstr, errstr_size, "'%s' must be a string or a list of strings", what);
+        rc_config_err(cfg, n, errstr, errstr_size, "'%s' must be a string or a list of strings", what);
         json_decref(a);
         return NULL;
     }
@@ -65,17 +51,17 @@ static json_t *rc_rules_strlist(const rc_config_t *cfg, const rc_node_t *n, cons
 static int rc_rules_num(const rc_config_t *cfg, const rc_node_t *n, double *out, char *errstr, size_t errstr_size) {
     char *end;
     if (n->type != RC_NODE_SCALAR || !n->value)
-        return rc_rules_err(cfg, n, errstr, errstr_size, "'%s' must be a number", n->key);
+        return rc_config_err(cfg, n, errstr, errstr_size, "'%s' must be a number", n->key);
     *out = strtod(n->value, &end);
     if (*end || end == n->value)
-        return rc_rules_err(cfg, n, errstr, errstr_size, "'%s' must be a number, not '%s'", n->key, n->value);
+        return rc_config_err(cfg, n, errstr, errstr_size, "'%s' must be a number, not '%s'", n->key, n->value);
     return 0;
 }
 
 static int rc_rules_check_keys(const rc_config_t *cfg, const rc_node_t *map, const char *where,
                                const char *const *allowed, char *errstr, size_t errstr_size) {
     if (map->type != RC_NODE_MAP)
-        return rc_rules_err(cfg, map, errstr, errstr_size, "%s must be a map", where);
+        return rc_config_err(cfg, map, errstr, errstr_size, "%s must be a map", where);
     return rc_config_check_keys(cfg, map, where, allowed, errstr, errstr_size);
 }
 
@@ -127,7 +113,7 @@ static int rc_rule_parse_when(const rc_config_t *cfg, const rc_node_t *when, con
             for (k = 0; k < enums[e].n && strcmp(enums[e].ok[k], json_string_value(v)); k++)
                 ;
             if (k == enums[e].n)
-                return rc_rules_err(cfg, rc_node_get(when, enums[e].what), errstr, errstr_size,
+                return rc_config_err(cfg, rc_node_get(when, enums[e].what), errstr, errstr_size,
                                     "unknown %s '%s'", enums[e].what, json_string_value(v));
         }
     }
@@ -146,7 +132,7 @@ rc_rules_t *rc_rules_parse(const rc_config_t *cfg, const rc_node_t *node, int (*
     if (!node)
         return rs;
     if (node->type != RC_NODE_SEQ) {
-        rc_rules_err(cfg, node, errstr, errstr_size, "'route.rules' must be a list of rules");
+        rc_config_err(cfg, node, errstr, errstr_size, "'route.rules' must be a list of rules");
         goto fail;
     }
     for (const rc_node_t *c = node->child; c; c = c->next)
@@ -178,12 +164,12 @@ rc_rules_t *rc_rules_parse(const rc_config_t *cfg, const rc_node_t *node, int (*
             r->cont = !strcasecmp(cont->value, "true") || !strcasecmp(cont->value, "yes");
         const rc_node_t *acts = rc_node_get(c, "actions");
         if (!acts || acts->type != RC_NODE_SEQ || !acts->child) {
-            rc_rules_err(cfg, acts ? acts : c, errstr, errstr_size, "rule '%s' needs a list of 'actions'", r->name);
+            rc_config_err(cfg, acts ? acts : c, errstr, errstr_size, "rule '%s' needs a list of 'actions'", r->name);
             goto fail;
         }
         for (const rc_node_t *a = acts->child; a; a = a->next) {
             if (r->nactions == RC_RULE_MAX_ACTIONS) {
-                rc_rules_err(cfg, a, errstr, errstr_size, "at most %d actions per rule", RC_RULE_MAX_ACTIONS);
+                rc_config_err(cfg, a, errstr, errstr_size, "at most %d actions per rule", RC_RULE_MAX_ACTIONS);
                 goto fail;
             }
             snprintf(where, sizeof(where), "route.rules[%d].actions[%d]", rs->n - 1, r->nactions);
@@ -192,11 +178,11 @@ rc_rules_t *rc_rules_parse(const rc_config_t *cfg, const rc_node_t *node, int (*
             rc_rule_action_t *ra = &r->actions[r->nactions++];
             const rc_node_t *sink = rc_node_get(a, "sink");
             if (!sink || !sink->value) {
-                rc_rules_err(cfg, a, errstr, errstr_size, "action of rule '%s' needs 'sink'", r->name);
+                rc_config_err(cfg, a, errstr, errstr_size, "action of rule '%s' needs 'sink'", r->name);
                 goto fail;
             }
             if (sink_exists && !sink_exists(opaque, sink->value)) {
-                rc_rules_err(cfg, sink, errstr, errstr_size, "rule '%s': no sink named '%s' under route.sinks",
+                rc_config_err(cfg, sink, errstr, errstr_size, "rule '%s': no sink named '%s' under route.sinks",
                              r->name, sink->value);
                 goto fail;
             }

@@ -207,19 +207,6 @@ static void entities_destroy(void *state) {
 }
 
 /* "file:line: " + the message, into errstr; returns -1. */
-static int conf_err(const rc_config_t *cfg, const rc_node_t *node, char *errstr, size_t errstr_size, const char *fmt,
-                    ...) __attribute__((format(printf, 5, 6)));
-static int conf_err(const rc_config_t *cfg, const rc_node_t *node, char *errstr, size_t errstr_size, const char *fmt,
-                    ...) {
-    char where[300], msg[700];
-    va_list ap;
-    rc_config_where(cfg, node, where, sizeof(where));
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    snprintf(errstr, errstr_size, "%s%s", where, msg);
-    return -1;
-}
 
 static const char *node_shape(const rc_node_t *n) {
     return n->type == RC_NODE_MAP ? "a map" : n->type == RC_NODE_SEQ ? "a list" : "a single value";
@@ -230,7 +217,7 @@ static const char *node_shape(const rc_node_t *n) {
 static int expect_list(const rc_config_t *cfg, const rc_node_t *n, const char *key, char *errstr, size_t errstr_size) {
     if (n == NULL || n->type == RC_NODE_SEQ || (n->type == RC_NODE_SCALAR && n->value == NULL))
         return 0;
-    return conf_err(cfg, n, errstr, errstr_size, "key 'enrich.entities.%s': expected a list, got %s", key,
+    return rc_config_err(cfg, n, errstr, errstr_size, "key 'enrich.entities.%s': expected a list, got %s", key,
                     node_shape(n));
 }
 
@@ -304,7 +291,7 @@ static int add_gazetteer_file(rc_gazetteer_t *g, const rc_config_t *cfg, const c
     snprintf(full, sizeof(full), "enrich.entities.%s", key);
     char *buf = read_file(path, &len, why, sizeof(why));
     if (buf == NULL)
-        return conf_err(cfg, cfg != NULL ? rc_node_get(cfg->root, full) : NULL, errstr, errstr_size,
+        return rc_config_err(cfg, cfg != NULL ? rc_node_get(cfg->root, full) : NULL, errstr, errstr_size,
                         "key '%s': cannot read '%s': %s", full, path, why);
     int rc = rc_gazetteer_add(g, buf, len, path, errstr, errstr_size);
     free(buf);
@@ -366,20 +353,20 @@ static int init_patterns(entities_state_t *st, const rc_node_t *list, const rc_c
         char where[64];
         snprintf(where, sizeof(where), "enrich.entities.references[%zu]", idx);
         if (c->type != RC_NODE_MAP)
-            return conf_err(cfg, c, errstr, errstr_size,
+            return rc_config_err(cfg, c, errstr, errstr_size,
                             "key '%s': expected a map {kind, pattern[, ignore_case]}, got %s", where, node_shape(c));
         if (rc_config_check_keys(cfg, c, where, keys, errstr, errstr_size) != 0)
             return -1;
         const rc_node_t *kind = map_get(c, "kind"), *pattern = map_get(c, "pattern"), *ic = map_get(c, "ignore_case");
         int ignore_case = 0;
         if (kind == NULL || kind->type != RC_NODE_SCALAR || kind->value == NULL || !valid_kind(kind->value))
-            return conf_err(cfg, kind != NULL ? kind : c, errstr, errstr_size,
+            return rc_config_err(cfg, kind != NULL ? kind : c, errstr, errstr_size,
                             "key '%s.kind': required: 1 to 32 of a-z, 0-9, '_' and '-' (e.g. ticket)", where);
         if (pattern == NULL || pattern->type != RC_NODE_SCALAR || pattern->value == NULL || pattern->value[0] == '\0')
-            return conf_err(cfg, pattern != NULL ? pattern : c, errstr, errstr_size,
+            return rc_config_err(cfg, pattern != NULL ? pattern : c, errstr, errstr_size,
                             "key '%s.pattern': required: a regular expression (PCRE2)", where);
         if (ic != NULL && parse_bool(ic, &ignore_case) != 0)
-            return conf_err(cfg, ic, errstr, errstr_size, "key '%s.ignore_case': expected true or false", where);
+            return rc_config_err(cfg, ic, errstr, errstr_size, "key '%s.ignore_case': expected true or false", where);
 
         int code = 0;
         PCRE2_SIZE offset = 0;
@@ -389,7 +376,7 @@ static int init_patterns(entities_state_t *st, const rc_node_t *list, const rc_c
             PCRE2_UCHAR msg[256];
             if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
                 snprintf((char *)msg, sizeof(msg), "error %d", code);
-            return conf_err(cfg, pattern, errstr, errstr_size,
+            return rc_config_err(cfg, pattern, errstr, errstr_size,
                             "key '%s.pattern': bad regular expression at offset %zu: %s", where, (size_t)offset,
                             (const char *)msg);
         }
@@ -431,7 +418,7 @@ static int init_builtin(entities_state_t *st, const rc_node_t *list, const rc_co
                !(c->type == RC_NODE_SCALAR && c->value != NULL && strcmp(c->value, kinds[k].name) == 0))
             k++;
         if (k == ARRAY_LEN(kinds))
-            return conf_err(cfg, c, errstr, errstr_size,
+            return rc_config_err(cfg, c, errstr, errstr_size,
                             "key 'enrich.entities.builtin_references': expected flight, gate, order or booking, got %s",
                             c->type == RC_NODE_SCALAR && c->value != NULL ? c->value : node_shape(c));
         st->builtin |= 1u << kinds[k].cls;
@@ -501,11 +488,11 @@ static int add_alias(entities_state_t *st, const rc_config_t *cfg, const rc_node
     brand_alias_t *a = &st->aliases[st->n_aliases];
     if (n->type != RC_NODE_SCALAR || n->value == NULL || strlen(n->value) > 100 ||
         !rc_utf8_valid(n->value, strlen(n->value)))
-        return conf_err(cfg, n, errstr, errstr_size,
+        return rc_config_err(cfg, n, errstr, errstr_size,
                         "key 'enrich.entities.brands': a name or alias is a string of 1 to 100 bytes");
     const char *why = alias_forms(n->value, &a->phrase, &a->surface);
     if (why != NULL)
-        return conf_err(cfg, n, errstr, errstr_size, "key 'enrich.entities.brands': '%s' cannot be matched: %s",
+        return rc_config_err(cfg, n, errstr, errstr_size, "key 'enrich.entities.brands': '%s' cannot be matched: %s",
                         n->value, why);
     a->brand = brand;
     a->case_sensitive = case_sensitive;
@@ -549,14 +536,14 @@ static int init_brands(entities_state_t *st, const rc_node_t *list, const rc_con
             aliases = map_get(c, "aliases");
             cs = map_get(c, "case_sensitive");
             if (name == NULL)
-                return conf_err(cfg, c, errstr, errstr_size, "key '%s.name': required", where);
+                return rc_config_err(cfg, c, errstr, errstr_size, "key '%s.name': required", where);
             if (cs != NULL && parse_bool(cs, &case_sensitive) != 0)
-                return conf_err(cfg, cs, errstr, errstr_size, "key '%s.case_sensitive': expected true or false", where);
+                return rc_config_err(cfg, cs, errstr, errstr_size, "key '%s.case_sensitive': expected true or false", where);
             if (aliases != NULL && aliases->type == RC_NODE_MAP)
-                return conf_err(cfg, aliases, errstr, errstr_size,
+                return rc_config_err(cfg, aliases, errstr, errstr_size,
                                 "key '%s.aliases': expected a list of strings, got a map", where);
         } else if (c->type != RC_NODE_SCALAR) {
-            return conf_err(cfg, c, errstr, errstr_size, "key '%s': expected a name or {name, aliases}, got %s", where,
+            return rc_config_err(cfg, c, errstr, errstr_size, "key '%s': expected a name or {name, aliases}, got %s", where,
                             node_shape(c));
         }
         if (add_alias(st, cfg, name, st->n_brands, case_sensitive, errstr, errstr_size) != 0)
