@@ -32,7 +32,6 @@
 
 #include <errno.h>
 #include <pcre2.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
