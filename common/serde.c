@@ -1996,41 +1996,71 @@ out:
     return ret;
 }
 
+struct rc_avro_body_reader {
+    rc_plan_t plan;
+    avro_schema_t schema;
+    avro_value_iface_t *iface;
+    avro_value_t value; /* reset before every read */
+    int has_value;
+    avro_reader_t reader;
+};
+
+void rc_avro_body_reader_destroy(rc_avro_body_reader_t *r) {
+    if (!r)
+        return;
+    if (r->reader)
+        avro_reader_free(r->reader);
+    rc_avro_generic_release(&r->value, r->has_value, r->iface, r->schema);
+    rc_plan_clear(&r->plan);
+    free(r);
+}
+
+rc_avro_body_reader_t *rc_avro_body_reader_new(const char *schema_json, char *errstr, size_t errstr_size) {
+    static const char empty[1];
+    rc_avro_body_reader_t *r = calloc(1, sizeof(*r));
+
+    if (!r) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    if (rc_plan_init(&r->plan, schema_json, errstr, errstr_size) ||
+        rc_serde_avro_init("schema", schema_json, &r->schema, &r->iface, &r->value, &r->has_value, errstr,
+                           errstr_size))
+        goto fail;
+    if (!(r->reader = avro_reader_memory(empty, 0))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
+    return r;
+fail:
+    rc_avro_body_reader_destroy(r);
+    return NULL;
+}
+
+json_t *rc_avro_body_read(rc_avro_body_reader_t *r, const void *body, size_t len, int reference, char *errstr,
+                          size_t errstr_size) {
+    rc_conv_t cv = {.path = "", .msg = "", .lenient = 0};
+    json_t *obj;
+
+    if (!reference)
+        return rc_read_body_direct(r->plan.root, body, len, "record", errstr, errstr_size);
+    if (rc_check_body(r->plan.root, body, len, "record", errstr, errstr_size))
+        return NULL;
+    avro_value_reset(&r->value);
+    avro_reader_memory_set_source(r->reader, body, (int64_t)len);
+    if (avro_value_read(r->reader, &r->value)) {
+        snprintf(errstr, errstr_size, "record: cannot read record body: %s", avro_strerror());
+        return NULL;
+    }
+    if (!(obj = rc_value_to_json(&cv, r->plan.root, &r->value)))
+        rc_conv_errstr(&cv, "decoded record: ", errstr, errstr_size);
+    return obj;
+}
+
 json_t *rc_avro_decode_body(const char *schema_json, const void *body, size_t len, int reference, char *errstr,
                             size_t errstr_size) {
-    rc_plan_t plan;
-    rc_conv_t cv = {.path = "", .msg = "", .lenient = 0};
-    avro_schema_t schema = NULL;
-    avro_value_iface_t *iface = NULL;
-    avro_value_t value;
-    avro_reader_t reader = NULL;
-    int has_value = 0;
-    json_t *obj = NULL;
-
-    if (rc_plan_init(&plan, schema_json, errstr, errstr_size))
-        return NULL;
-    if (!reference) {
-        obj = rc_read_body_direct(plan.root, body, len, "record", errstr, errstr_size);
-        goto out;
-    }
-    if (rc_serde_avro_init("schema", schema_json, &schema, &iface, &value, &has_value, errstr, errstr_size))
-        goto out;
-    if (rc_check_body(plan.root, body, len, "record", errstr, errstr_size))
-        goto out;
-    if (!(reader = avro_reader_memory(body, (int64_t)len))) {
-        snprintf(errstr, errstr_size, "out of memory");
-        goto out;
-    }
-    if (avro_value_read(reader, &value)) {
-        snprintf(errstr, errstr_size, "record: cannot read record body: %s", avro_strerror());
-        goto out;
-    }
-    if (!(obj = rc_value_to_json(&cv, plan.root, &value)))
-        rc_conv_errstr(&cv, "decoded record: ", errstr, errstr_size);
-out:
-    if (reader)
-        avro_reader_free(reader);
-    rc_avro_generic_release(&value, has_value, iface, schema);
-    rc_plan_clear(&plan);
+    rc_avro_body_reader_t *r = rc_avro_body_reader_new(schema_json, errstr, errstr_size);
+    json_t *obj = r ? rc_avro_body_read(r, body, len, reference, errstr, errstr_size) : NULL;
+    rc_avro_body_reader_destroy(r);
     return obj;
 }
