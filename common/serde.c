@@ -1288,6 +1288,83 @@ static json_t *rc_read_string(rc_conv_t *cv, const unsigned char *p, size_t len)
     return j;
 }
 
+static json_t *rc_read_json(rc_conv_t *cv, const rc_node_t *n, rc_rd_t *r);
+
+/* A map as avro-c reads it: one entry per key (a C string to avro-c, so a
+ * key ends at its first NUL), in the order the keys first appear, each with
+ * the value of its last occurrence, and only those values converted (an
+ * overwritten value is never looked at, even one that would not convert).
+ * So the entries are listed first, their values skipped over, and then the
+ * kept values read. Writers do not repeat keys; the fuzzer does. */
+static json_t *rc_read_map(rc_conv_t *cv, const rc_node_t *n, rc_rd_t *r) {
+    json_t *last = json_object(), *j = NULL; /* key -> index of its last value */
+    const unsigned char **vals = NULL;
+    size_t nvals = 0, cap = 0;
+    int64_t count, size, v;
+
+    if (!last)
+        goto oom;
+    for (;;) {
+        if (rc_rd_long(cv, r, &count))
+            goto fail;
+        if (count == 0)
+            break;
+        if (count < 0) {
+            count = -count; /* rc_validate() has refused INT64_MIN */
+            if (rc_rd_long(cv, r, &size))
+                goto fail;
+        }
+        for (int64_t i = 0; i < count; i++) {
+            if (rc_rd_long(cv, r, &v) || v < 0 || v > r->end - r->p) {
+                rc_read_fail(cv, "cannot read element");
+                goto fail;
+            }
+            const char *key = (const char *)r->p;
+            size_t key_len = strnlen(key, (size_t)v);
+            r->p += v;
+            if (nvals == cap) {
+                const unsigned char **nv = realloc(vals, (cap = cap ? 2 * cap : 16) * sizeof(*vals));
+                if (!nv)
+                    goto oom;
+                vals = nv;
+            }
+            vals[nvals] = r->p;
+            /* Unchecked here: the key is checked as UTF-8 when it is set
+             * in the result, after its value, as rc_value_to_json does. */
+            if (json_object_setn_new_nocheck(last, key, key_len, json_integer((json_int_t)nvals++)))
+                goto oom;
+            if (rc_validate(cv, n->items, r, 0)) /* skips the value */
+                goto fail;
+        }
+    }
+    if (!(j = json_object()))
+        goto oom;
+    for (void *it = json_object_iter(last); it; it = json_object_iter_next(last, it)) {
+        const char *key = json_object_iter_key(it);
+        size_t key_len = json_object_iter_key_len(it);
+        rc_rd_t vr = {vals[json_integer_value(json_object_iter_value(it))], r->end};
+        json_t *c = rc_read_json(cv, n->items, &vr);
+        if (!c) {
+            char *k = strndup(key, key_len);
+            rc_conv_prepend(cv, k ? k : "?", 0);
+            free(k);
+            goto fail;
+        }
+        if (json_object_setn_new(j, key, key_len, c))
+            goto oom;
+    }
+    json_decref(last);
+    free(vals);
+    return j;
+oom:
+    rc_conv_fail(cv, "out of memory");
+fail:
+    json_decref(last);
+    json_decref(j);
+    free(vals);
+    return NULL;
+}
+
 static json_t *rc_read_json(rc_conv_t *cv, const rc_node_t *n, rc_rd_t *r) {
     int64_t v;
     json_t *j = NULL;
@@ -1353,10 +1430,10 @@ static json_t *rc_read_json(rc_conv_t *cv, const rc_node_t *n, rc_rd_t *r) {
             return NULL;
         }
         return json_string(n->symbols[v]);
-    case RC_N_ARRAY:
-    case RC_N_MAP: {
+    case RC_N_MAP: return rc_read_map(cv, n, r);
+    case RC_N_ARRAY: {
         int64_t count, size, index = 0;
-        if (!(j = n->kind == RC_N_ARRAY ? json_array() : json_object()))
+        if (!(j = json_array()))
             goto oom;
         for (;;) {
             if (rc_rd_long(cv, r, &count))
@@ -1369,31 +1446,12 @@ static json_t *rc_read_json(rc_conv_t *cv, const rc_node_t *n, rc_rd_t *r) {
                     goto fail;
             }
             for (int64_t i = 0; i < count; i++, index++) {
-                const unsigned char *key = NULL;
-                size_t key_len = 0;
-                json_t *c;
-                if (n->kind == RC_N_MAP) {
-                    if (rc_rd_long(cv, r, &v) || v < 0 || v > r->end - r->p) {
-                        rc_read_fail(cv, "cannot read element");
-                        goto fail;
-                    }
-                    key = r->p;
-                    /* avro-c keeps a map key as a C string: it ends at a NUL. */
-                    key_len = strnlen((const char *)key, (size_t)v);
-                    r->p += v;
-                }
-                if (!(c = rc_read_json(cv, n->items, r))) {
-                    if (n->kind == RC_N_ARRAY) {
-                        rc_conv_prepend(cv, NULL, (long)index);
-                    } else {
-                        char *k = strndup((const char *)key, key_len);
-                        rc_conv_prepend(cv, k ? k : "?", 0);
-                        free(k);
-                    }
+                json_t *c = rc_read_json(cv, n->items, r);
+                if (!c) {
+                    rc_conv_prepend(cv, NULL, (long)index);
                     goto fail;
                 }
-                if (n->kind == RC_N_ARRAY ? json_array_append_new(j, c)
-                                          : json_object_setn_new(j, (const char *)key, key_len, c))
+                if (json_array_append_new(j, c))
                     goto oom;
             }
         }
@@ -1996,41 +2054,71 @@ out:
     return ret;
 }
 
+struct rc_avro_body_reader {
+    rc_plan_t plan;
+    avro_schema_t schema;
+    avro_value_iface_t *iface;
+    avro_value_t value; /* reset before every read */
+    int has_value;
+    avro_reader_t reader;
+};
+
+void rc_avro_body_reader_destroy(rc_avro_body_reader_t *r) {
+    if (!r)
+        return;
+    if (r->reader)
+        avro_reader_free(r->reader);
+    rc_avro_generic_release(&r->value, r->has_value, r->iface, r->schema);
+    rc_plan_clear(&r->plan);
+    free(r);
+}
+
+rc_avro_body_reader_t *rc_avro_body_reader_new(const char *schema_json, char *errstr, size_t errstr_size) {
+    static const char empty[1];
+    rc_avro_body_reader_t *r = calloc(1, sizeof(*r));
+
+    if (!r) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    if (rc_plan_init(&r->plan, schema_json, errstr, errstr_size) ||
+        rc_serde_avro_init("schema", schema_json, &r->schema, &r->iface, &r->value, &r->has_value, errstr,
+                           errstr_size))
+        goto fail;
+    if (!(r->reader = avro_reader_memory(empty, 0))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
+    return r;
+fail:
+    rc_avro_body_reader_destroy(r);
+    return NULL;
+}
+
+json_t *rc_avro_body_read(rc_avro_body_reader_t *r, const void *body, size_t len, int reference, char *errstr,
+                          size_t errstr_size) {
+    rc_conv_t cv = {.path = "", .msg = "", .lenient = 0};
+    json_t *obj;
+
+    if (!reference)
+        return rc_read_body_direct(r->plan.root, body, len, "record", errstr, errstr_size);
+    if (rc_check_body(r->plan.root, body, len, "record", errstr, errstr_size))
+        return NULL;
+    avro_value_reset(&r->value);
+    avro_reader_memory_set_source(r->reader, body, (int64_t)len);
+    if (avro_value_read(r->reader, &r->value)) {
+        snprintf(errstr, errstr_size, "record: cannot read record body: %s", avro_strerror());
+        return NULL;
+    }
+    if (!(obj = rc_value_to_json(&cv, r->plan.root, &r->value)))
+        rc_conv_errstr(&cv, "decoded record: ", errstr, errstr_size);
+    return obj;
+}
+
 json_t *rc_avro_decode_body(const char *schema_json, const void *body, size_t len, int reference, char *errstr,
                             size_t errstr_size) {
-    rc_plan_t plan;
-    rc_conv_t cv = {.path = "", .msg = "", .lenient = 0};
-    avro_schema_t schema = NULL;
-    avro_value_iface_t *iface = NULL;
-    avro_value_t value;
-    avro_reader_t reader = NULL;
-    int has_value = 0;
-    json_t *obj = NULL;
-
-    if (rc_plan_init(&plan, schema_json, errstr, errstr_size))
-        return NULL;
-    if (!reference) {
-        obj = rc_read_body_direct(plan.root, body, len, "record", errstr, errstr_size);
-        goto out;
-    }
-    if (rc_serde_avro_init("schema", schema_json, &schema, &iface, &value, &has_value, errstr, errstr_size))
-        goto out;
-    if (rc_check_body(plan.root, body, len, "record", errstr, errstr_size))
-        goto out;
-    if (!(reader = avro_reader_memory(body, (int64_t)len))) {
-        snprintf(errstr, errstr_size, "out of memory");
-        goto out;
-    }
-    if (avro_value_read(reader, &value)) {
-        snprintf(errstr, errstr_size, "record: cannot read record body: %s", avro_strerror());
-        goto out;
-    }
-    if (!(obj = rc_value_to_json(&cv, plan.root, &value)))
-        rc_conv_errstr(&cv, "decoded record: ", errstr, errstr_size);
-out:
-    if (reader)
-        avro_reader_free(reader);
-    rc_avro_generic_release(&value, has_value, iface, schema);
-    rc_plan_clear(&plan);
+    rc_avro_body_reader_t *r = rc_avro_body_reader_new(schema_json, errstr, errstr_size);
+    json_t *obj = r ? rc_avro_body_read(r, body, len, reference, errstr, errstr_size) : NULL;
+    rc_avro_body_reader_destroy(r);
     return obj;
 }

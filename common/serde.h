@@ -89,5 +89,12 @@ int rc_avro_encode_body(const char *schema_json, const json_t *obj, int referenc
  * tools. Returns a new reference, or NULL with errstr. */
 json_t *rc_avro_decode_body(const char *schema_json, const void *body, size_t len, int reference, char *errstr,
                             size_t errstr_size);
+/* The same with the schema compiled once, for many bodies (the fuzzer). One
+ * thread at a time per reader. */
+typedef struct rc_avro_body_reader rc_avro_body_reader_t;
+rc_avro_body_reader_t *rc_avro_body_reader_new(const char *schema_json, char *errstr, size_t errstr_size);
+json_t *rc_avro_body_read(rc_avro_body_reader_t *r, const void *body, size_t len, int reference, char *errstr,
+                          size_t errstr_size);
+void rc_avro_body_reader_destroy(rc_avro_body_reader_t *r); /* safe on NULL */
 
 #endif

@@ -541,6 +541,8 @@ static void test_reader_agrees_with_avro_c_on_hand_written_edge_cases(void **sta
                              "{\"name\":\"a\",\"type\":{\"type\":\"array\",\"items\":\"long\"}}]}";
     static const char *map = "{\"type\":\"record\",\"name\":\"M\",\"fields\":["
                              "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":\"int\"}}]}";
+    static const char *mapstr = "{\"type\":\"record\",\"name\":\"MS\",\"fields\":["
+                                "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":\"string\"}}]}";
     static const char *dbl = "{\"type\":\"record\",\"name\":\"D\",\"fields\":["
                              "{\"name\":\"d\",\"type\":\"double\"},{\"name\":\"f\",\"type\":\"float\"}]}";
     static const char *str = "{\"type\":\"record\",\"name\":\"S\",\"fields\":["
@@ -564,6 +566,11 @@ static void test_reader_agrees_with_avro_c_on_hand_written_edge_cases(void **sta
         {&map, "\x04\x06" "a\0b" "\x02\x02" "a\x04\x00", 10, 1},
         /* a map key that is not UTF-8 */
         {&map, "\x02\x02\xff\x02\x00", 5, 0},
+        /* {"a": <not UTF-8>, "a": "ok"}: the overwritten value is never
+         * converted, so this reads */
+        {&mapstr, "\x04\x02" "a\x02\xff\x02" "a\x04" "ok\x00", 11, 1},
+        /* {"a": "ok", "a": <not UTF-8>}: this does not */
+        {&mapstr, "\x04\x02" "a\x04" "ok\x02" "a\x02\xff\x00", 11, 0},
         /* NaN double; infinite float */
         {&dbl, "\x00\x00\x00\x00\x00\x00\xf8\x7f\x00\x00\x80\x3f", 12, 0},
         {&dbl, "\x00\x00\x00\x00\x00\x00\xf0\x3f\x00\x00\x80\x7f", 12, 0},
