@@ -938,8 +938,8 @@ static void rc_lk_finish(rc_lookup_t *lk, rc_lk_job_t *job, CURLcode res) {
     rc_breaker_record(&lk->breaker, job->result != RC_LK_UNAVAILABLE, now);
 }
 
-/* Step 2: the "k" jobs in "todo" from the CRM, all within one timeout. */
-static void rc_lk_fetch(rc_lookup_t *lk, rc_lk_job_t **todo, size_t k) {
+/* Step 2: the "k" jobs in "pending" from the CRM, all within one timeout. */
+static void rc_lk_fetch(rc_lookup_t *lk, rc_lk_job_t **pending, size_t k) {
     int64_t deadline = rc_mono_ms() + lk->conf.timeout_ms;
     size_t next = 0;
     long active = 0;
@@ -947,7 +947,7 @@ static void rc_lk_fetch(rc_lookup_t *lk, rc_lk_job_t **todo, size_t k) {
     for (;;) {
         int64_t now = rc_mono_ms();
         while (active < lk->conf.max_concurrency && next < k) {
-            rc_lk_job_t *job = todo[next++];
+            rc_lk_job_t *job = pending[next++];
             char *url = NULL;
             job->result = RC_LK_UNAVAILABLE;
             if (now >= deadline) {
@@ -1016,7 +1016,7 @@ static char *rc_lk_key(const json_t *post) {
 
 void rc_lookup_batch(rc_lookup_t *lk, const json_t *const *posts, size_t n, rc_customer_t *customers) {
     static const rc_customer_t disabled = {"disabled", NULL, NULL}, unavailable = {"unavailable", NULL, NULL};
-    rc_lk_job_t *jobs = NULL, **todo = NULL;
+    rc_lk_job_t *jobs = NULL, **pending = NULL;
     size_t *of = NULL, m = 0, k = 0;
     json_t *index = NULL;
 
@@ -1026,10 +1026,10 @@ void rc_lookup_batch(rc_lookup_t *lk, const json_t *const *posts, size_t n, rc_c
         return;
     json_array_clear(lk->held);
     jobs = calloc(n, sizeof(*jobs));
-    todo = calloc(n, sizeof(*todo));
+    pending = calloc(n, sizeof(*pending));
     of = calloc(n, sizeof(*of));
     index = json_object();
-    if (jobs == NULL || todo == NULL || of == NULL || index == NULL)
+    if (jobs == NULL || pending == NULL || of == NULL || index == NULL)
         goto out;
 
     /* One job per distinct author. */
@@ -1057,9 +1057,9 @@ void rc_lookup_batch(rc_lookup_t *lk, const json_t *const *posts, size_t n, rc_c
     rc_lk_cache_read(lk, jobs, m);
     for (size_t j = 0; j < m; j++)
         if (jobs[j].result != RC_LK_HIT)
-            todo[k++] = &jobs[j];
+            pending[k++] = &jobs[j];
     if (k > 0)
-        rc_lk_fetch(lk, todo, k);
+        rc_lk_fetch(lk, pending, k);
     rc_lk_cache_write(lk, jobs, m);
 
     for (size_t i = 0; i < n; i++) {
@@ -1083,7 +1083,7 @@ out:
         json_decref(jobs[j].cached);
     }
     free(jobs);
-    free(todo);
+    free(pending);
     free(of);
     json_decref(index);
 }
